@@ -1,0 +1,38 @@
+# Civic: `make run` serves the portal with its demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test messages bench clean-var
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.requirements $@
+
+run: $(VENV)/.requirements
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py portal_banner --host "$(HOST)" --port "$(PORT)"
+	DEBUG=$${DEBUG:-1} HOST="$(HOST)" PORT="$(PORT)" $(VENV)/bin/honcho -f Procfile.dev start
+
+test: $(VENV)/.requirements-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Rebuild both translation catalogues after changing user-facing text.
+messages: $(VENV)/.requirements-dev
+	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages --ignore ".venv/*"
+
+clean-var:
+	rm -rf var/

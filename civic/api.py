@@ -1,0 +1,36 @@
+"""API-wide pieces: pagination and the one place errors become JSON."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from communities.errors import Conflict
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _validation_detail(exc):
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+    return {"detail": " ".join(str(m) for m in exc.messages)}
+
+
+def exception_handler(exc, context):
+    """Service errors become 400/403/409; everything answers JSON with `detail` or field errors."""
+    if isinstance(exc, Conflict):
+        return Response({"detail": exc.message, "blockers": exc.blockers}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Not found."))
+    return drf_exception_handler(exc, context)

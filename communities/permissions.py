@@ -1,0 +1,254 @@
+"""Who may do what: roles are stored (guardian object permissions, verified residencies),
+what a role allows is computed here by predicates that pages, admin and API all call.
+
+A predicate takes (user, obj) where obj is a Community or anything that leads to one
+through `community_of`. Predicates compose with |, & and ~ the way adhocracy4's rules do.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from .models import (
+    Community,
+    CommunityUserObjectPermission,
+    DistrictUserObjectPermission,
+    Residency,
+    StreetUserObjectPermission,
+)
+
+MANAGE_COMMUNITY = "manage_community"
+SIT_ON_COUNCIL = "sit_on_council"
+OVERSEE_STREET = "oversee_street"
+OVERSEE_DISTRICT = "oversee_district"
+EVALUATE = "communities.evaluate_communities"
+
+
+class Role:
+    RESIDENT = "resident"
+    COUNCIL_MEMBER = "council_member"
+    COMMITTEE_STAFF = "committee_staff"
+    STREET_OFFICIAL = "street_official"
+    DISTRICT_OFFICIAL = "district_official"
+    EVALUATOR = "evaluator"
+    SUPERUSER = "superuser"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Everything one user holds, loaded once per request."""
+
+    authenticated: bool = False
+    superuser: bool = False
+    resident_of: int | None = None
+    pending_in: int | None = None
+    staff_of: frozenset = frozenset()
+    council_of: frozenset = frozenset()
+    official_streets: frozenset = frozenset()
+    official_districts: frozenset = frozenset()
+    evaluator: bool = False
+
+    @property
+    def names(self):
+        names = []
+        if self.resident_of:
+            names.append(Role.RESIDENT)
+        if self.council_of:
+            names.append(Role.COUNCIL_MEMBER)
+        if self.staff_of:
+            names.append(Role.COMMITTEE_STAFF)
+        if self.official_streets:
+            names.append(Role.STREET_OFFICIAL)
+        if self.official_districts:
+            names.append(Role.DISTRICT_OFFICIAL)
+        if self.evaluator:
+            names.append(Role.EVALUATOR)
+        if self.superuser:
+            names.append(Role.SUPERUSER)
+        return names
+
+    @property
+    def is_official(self):
+        return bool(self.official_streets or self.official_districts)
+
+    def oversees(self, street_id, district_id):
+        return street_id in self.official_streets or district_id in self.official_districts
+
+
+ANONYMOUS_ROLES = Roles()
+_CACHE_ATTR = "_civic_roles"
+
+
+def roles_for(user):
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS_ROLES
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    residencies = dict(
+        Residency.objects.active().filter(user=user).values_list("status", "community_id")
+    )
+    community_perms = CommunityUserObjectPermission.objects.filter(
+        user=user, permission__codename__in=(MANAGE_COMMUNITY, SIT_ON_COUNCIL)
+    ).values_list("permission__codename", "content_object_id")
+    staff_of, council_of = set(), set()
+    for codename, community_id in community_perms:
+        (staff_of if codename == MANAGE_COMMUNITY else council_of).add(community_id)
+    streets = StreetUserObjectPermission.objects.filter(
+        user=user, permission__codename=OVERSEE_STREET
+    ).values_list("content_object_id", flat=True)
+    districts = DistrictUserObjectPermission.objects.filter(
+        user=user, permission__codename=OVERSEE_DISTRICT
+    ).values_list("content_object_id", flat=True)
+    roles = Roles(
+        authenticated=True,
+        superuser=user.is_superuser,
+        resident_of=residencies.get(Residency.Status.VERIFIED),
+        pending_in=residencies.get(Residency.Status.PENDING),
+        staff_of=frozenset(staff_of),
+        council_of=frozenset(council_of),
+        official_streets=frozenset(streets),
+        official_districts=frozenset(districts),
+        evaluator=user.is_superuser
+        or user.user_permissions.filter(
+            codename="evaluate_communities", content_type__app_label="communities"
+        ).exists(),
+    )
+    setattr(user, _CACHE_ATTR, roles)
+    return roles
+
+
+def forget_roles(user):
+    """Drop the cached roles after a grant or revoke changed them."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def community_of(obj):
+    """The community an object belongs to: itself, or its `community` attribute."""
+    if obj is None:
+        return None
+    if isinstance(obj, Community):
+        return obj
+    return getattr(obj, "community", None)
+
+
+class Predicate:
+    def __init__(self, fn, name=None):
+        self.fn = fn
+        self.name = name or fn.__name__
+
+    def __call__(self, user, obj=None):
+        return bool(self.fn(user, obj))
+
+    def __or__(self, other):
+        return Predicate(lambda u, o: self(u, o) or other(u, o), f"({self.name} | {other.name})")
+
+    def __and__(self, other):
+        return Predicate(lambda u, o: self(u, o) and other(u, o), f"({self.name} & {other.name})")
+
+    def __invert__(self):
+        return Predicate(lambda u, o: not self(u, o), f"~{self.name}")
+
+    def __repr__(self):
+        return f"<Predicate {self.name}>"
+
+
+def predicate(fn):
+    return Predicate(fn)
+
+
+def _community_id(obj):
+    if isinstance(obj, int):
+        return obj
+    community = community_of(obj)
+    return community.pk if community is not None else getattr(obj, "community_id", None)
+
+
+@predicate
+def is_authenticated(user, obj):
+    return roles_for(user).authenticated
+
+
+@predicate
+def is_superuser(user, obj):
+    return roles_for(user).superuser
+
+
+@predicate
+def is_evaluator(user, obj):
+    return roles_for(user).evaluator
+
+
+@predicate
+def is_resident_of(user, obj):
+    roles = roles_for(user)
+    return roles.resident_of is not None and roles.resident_of == _community_id(obj)
+
+
+@predicate
+def is_staff_of(user, obj):
+    return _community_id(obj) in roles_for(user).staff_of
+
+
+@predicate
+def is_council_member_of(user, obj):
+    return _community_id(obj) in roles_for(user).council_of
+
+
+@predicate
+def is_official_over(user, obj):
+    roles = roles_for(user)
+    if not roles.is_official:
+        return False
+    community = community_of(obj)
+    if community is None:
+        return False
+    return roles.oversees(community.street_id, community.street.district_id)
+
+
+@predicate
+def is_official(user, obj):
+    return roles_for(user).is_official
+
+
+# What each role may do. Keys are the actions pages, admin and API ask about.
+RULES = {
+    "community.view": Predicate(lambda u, o: True, "anyone"),
+    "community.change": is_staff_of | is_superuser,
+    "community.view_residents": is_staff_of | is_official_over | is_superuser,
+    "residency.verify": is_staff_of | is_superuser,
+    "residency.request": is_authenticated,
+    "body.change": is_staff_of | is_superuser,
+    "role.grant_staff": is_superuser,
+    "role.grant_official": is_superuser,
+    "dashboard.view": is_official | is_superuser,
+}
+
+
+def register_rule(action, rule):
+    if action in RULES:
+        raise ValueError(f"Rule {action!r} is already registered.")
+    RULES[action] = rule
+
+
+def can(user, action, obj=None):
+    return RULES[action](user, obj)
+
+
+# Querysets scoped to a user, for lists, the admin and the API.
+def community_scope_q(user, prefix=""):
+    """Q selecting the communities a user runs or oversees (staff and officials)."""
+    roles = roles_for(user)
+    if roles.superuser:
+        return Q()
+    q = Q(**{f"{prefix}pk__in": sorted(roles.staff_of)})
+    if roles.official_streets:
+        q |= Q(**{f"{prefix}street_id__in": sorted(roles.official_streets)})
+    if roles.official_districts:
+        q |= Q(**{f"{prefix}street__district_id__in": sorted(roles.official_districts)})
+    return q
+
+
+def communities_in_scope(user):
+    return Community.objects.filter(community_scope_q(user))

@@ -1,0 +1,275 @@
+"""Every write to places, people, bodies and roles goes through these functions."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from .errors import Conflict
+from .models import Body, BodyKind, Community, Membership, Residency
+from .permissions import (
+    MANAGE_COMMUNITY,
+    OVERSEE_DISTRICT,
+    OVERSEE_STREET,
+    SIT_ON_COUNCIL,
+    can,
+    forget_roles,
+    roles_for,
+)
+from .roles import EVALUATORS_GROUP, OFFICIALS_GROUP, STAFF_GROUP
+
+User = get_user_model()
+
+
+def _require(actor, action, obj=None):
+    if not can(actor, action, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def normalise_phone(phone):
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    return phone or None
+
+
+@transaction.atomic
+def user_sign_up(*, password, community, phone=None, email=None, display_name="", preferred_language="zh-hans"):
+    """A person registers with a phone number or e-mail and asks to join a community."""
+    phone = normalise_phone(phone)
+    email = (email or "").strip().lower()
+    if not phone and not email:
+        raise ValidationError({"phone": _("Give a phone number or an e-mail address.")})
+    errors = {}
+    if phone and User.objects.filter(phone=phone).exists():
+        errors["phone"] = _("This phone number is already registered. Log in instead.")
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = _("This e-mail address is already registered. Log in instead.")
+    if errors:
+        raise ValidationError(errors)
+    user = User(
+        username=phone or email,
+        phone=phone,
+        email=email,
+        display_name=display_name.strip(),
+        preferred_language=preferred_language,
+    )
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("This phone number or e-mail address is already registered.")) from exc
+    residency_request(user=user, community=community)
+    return user
+
+
+@transaction.atomic
+def profile_update(*, user, display_name, preferred_language, sms_opt_out, email_opt_in, email=None):
+    user.display_name = display_name.strip()
+    user.preferred_language = preferred_language
+    user.sms_opt_out = sms_opt_out
+    user.email_opt_in = email_opt_in
+    fields = ["display_name", "preferred_language", "sms_opt_out", "email_opt_in"]
+    if email is not None:
+        email = email.strip().lower()
+        if email and User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": _("This e-mail address is already registered.")})
+        user.email = email
+        fields.append("email")
+    if user.email_opt_in and not user.email:
+        raise ValidationError({"email_opt_in": _("Add an e-mail address to receive notices by e-mail.")})
+    user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def residency_request(*, user, community):
+    """Ask to join a community. A verified residency elsewhere stays until this one is verified."""
+    current = Residency.objects.select_for_update().filter(user=user, status__in=Residency.ACTIVE)
+    for residency in current:
+        if residency.community_id == community.pk:
+            raise Conflict(_("You have already asked to join this community."))
+        if residency.status == Residency.Status.PENDING:
+            _residency_end(residency, Residency.EndReason.WITHDRAWN)
+    residency = Residency.objects.create(user=user, community=community)
+    forget_roles(user)
+    return residency
+
+
+@transaction.atomic
+def residency_verify(*, actor, residency):
+    residency = Residency.objects.select_for_update().select_related("community").get(pk=residency.pk)
+    _require(actor, "residency.verify", residency.community)
+    if residency.status != Residency.Status.PENDING:
+        raise Conflict(_("Only a pending request can be verified."))
+    previous = Residency.objects.select_for_update().filter(user_id=residency.user_id, status=Residency.Status.VERIFIED)
+    for old in previous:
+        _residency_end(old, Residency.EndReason.MOVED)
+    residency.status = Residency.Status.VERIFIED
+    residency.decided_by = actor
+    residency.decided_at = timezone.now()
+    residency.save(update_fields=["status", "decided_by", "decided_at"])
+    forget_roles(residency.user)
+    return residency
+
+
+@transaction.atomic
+def residency_reject(*, actor, residency, note=""):
+    residency = Residency.objects.select_for_update().select_related("community").get(pk=residency.pk)
+    _require(actor, "residency.verify", residency.community)
+    if residency.status != Residency.Status.PENDING:
+        raise Conflict(_("Only a pending request can be declined."))
+    residency.status = Residency.Status.REJECTED
+    residency.decided_by = actor
+    residency.decided_at = timezone.now()
+    residency.decision_note = note.strip()[:200]
+    residency.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return residency
+
+
+@transaction.atomic
+def residency_remove(*, actor, residency):
+    residency = Residency.objects.select_for_update().select_related("community").get(pk=residency.pk)
+    _require(actor, "residency.verify", residency.community)
+    if residency.status not in Residency.ACTIVE:
+        raise Conflict(_("This residency has already ended."))
+    _residency_end(residency, Residency.EndReason.REMOVED)
+    return residency
+
+
+def _residency_end(residency, reason):
+    residency.status = Residency.Status.ENDED
+    residency.ended_at = timezone.now()
+    residency.end_reason = reason
+    residency.save(update_fields=["status", "ended_at", "end_reason"])
+
+
+def _join_group(user, group_name):
+    group, _created = Group.objects.get_or_create(name=group_name)
+    user.groups.add(group)
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def _sync_admin_access(user):
+    """Staff status follows the roles: drop the admin groups whose role is gone."""
+    forget_roles(user)
+    roles = roles_for(user)
+    keep = {STAFF_GROUP: bool(roles.staff_of), OFFICIALS_GROUP: roles.is_official, EVALUATORS_GROUP: roles.evaluator}
+    for name, held in keep.items():
+        if not held:
+            user.groups.remove(*Group.objects.filter(name=name))
+    if not user.is_superuser and not any(keep.values()) and user.is_staff:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    forget_roles(user)
+
+
+@transaction.atomic
+def staff_grant(*, actor, user, community):
+    """Make someone committee staff of a community: they run it in the admin."""
+    _require(actor, "role.grant_staff", community)
+    assign_perm(f"communities.{MANAGE_COMMUNITY}", user, community)
+    _join_group(user, STAFF_GROUP)
+    forget_roles(user)
+
+
+@transaction.atomic
+def staff_revoke(*, actor, user, community):
+    _require(actor, "role.grant_staff", community)
+    remove_perm(f"communities.{MANAGE_COMMUNITY}", user, community)
+    _sync_admin_access(user)
+
+
+@transaction.atomic
+def official_grant(*, actor, user, street=None, district=None):
+    """An official oversees a street or a whole district: they read everything under it."""
+    _require(actor, "role.grant_official")
+    if (street is None) == (district is None):
+        raise ValidationError(_("Name either a street or a district."))
+    if street is not None:
+        assign_perm(f"communities.{OVERSEE_STREET}", user, street)
+    else:
+        assign_perm(f"communities.{OVERSEE_DISTRICT}", user, district)
+    _join_group(user, OFFICIALS_GROUP)
+    forget_roles(user)
+
+
+@transaction.atomic
+def official_revoke(*, actor, user, street=None, district=None):
+    _require(actor, "role.grant_official")
+    if street is not None:
+        remove_perm(f"communities.{OVERSEE_STREET}", user, street)
+    if district is not None:
+        remove_perm(f"communities.{OVERSEE_DISTRICT}", user, district)
+    _sync_admin_access(user)
+
+
+@transaction.atomic
+def evaluator_grant(*, actor, user):
+    _require(actor, "role.grant_official")
+    _join_group(user, EVALUATORS_GROUP)
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="communities", codename="evaluate_communities")
+    )
+    forget_roles(user)
+
+
+@transaction.atomic
+def body_create(*, actor, community, kind, name):
+    _require(actor, "body.change", community)
+    body = Body(community=community, kind=kind, name=name.strip())
+    body.full_clean()
+    body.save()
+    return body
+
+
+@transaction.atomic
+def membership_add(*, actor, body, user, post, term_start=None, term_end=None):
+    """Record a post in a body. A council seat carries the council role with it."""
+    _require(actor, "body.change", body.community)
+    membership = Membership(body=body, user=user, post=post, term_end=term_end)
+    if term_start is not None:
+        membership.term_start = term_start
+    membership.full_clean()
+    membership.save()
+    _sync_council_role(body.community, user)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor, membership, on=None):
+    _require(actor, "body.change", membership.body.community)
+    on = on or timezone.localdate()
+    if on < membership.term_start:
+        raise ValidationError(_("A term cannot end before it starts."))
+    membership.term_end = on
+    membership.save(update_fields=["term_end"])
+    _sync_council_role(membership.body.community, membership.user)
+    return membership
+
+
+def _sync_council_role(community, user):
+    sits = (
+        Membership.objects.current()
+        .filter(user=user, body__community=community, body__kind=BodyKind.DELIBERATION_COUNCIL)
+        .exists()
+    )
+    if sits:
+        assign_perm(f"communities.{SIT_ON_COUNCIL}", user, community)
+    else:
+        remove_perm(f"communities.{SIT_ON_COUNCIL}", user, community)
+    forget_roles(user)
+
+
+def community_get(community_id):
+    """Fetch a community or raise DoesNotExist; every community is public."""
+    return Community.objects.select_related("street__district").get(pk=community_id)
