@@ -215,6 +215,7 @@ def is_official(user, obj):
 # What each role may do. Keys are the actions pages, admin and API ask about.
 RULES = {
     "community.view": Predicate(lambda u, o: True, "anyone"),
+    "community.create": is_superuser,
     "community.change": is_staff_of | is_superuser,
     "community.view_residents": is_staff_of | is_official_over | is_superuser,
     "residency.verify": is_staff_of | is_superuser,

@@ -223,12 +223,46 @@ def evaluator_grant(*, actor, user):
     forget_roles(user)
 
 
+COMMUNITY_FIELDS_FOR_STAFF = {"name", "households", "population", "address"}
+
+
+@transaction.atomic
+def community_create(*, actor, instance):
+    _require(actor, "community.create")
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def community_update(*, actor, community, **fields):
+    """Staff keep their community's facts current; typology, stage and place are the city's."""
+    _require(actor, "community.change", community)
+    if not can(actor, "community.create") and set(fields) - COMMUNITY_FIELDS_FOR_STAFF:
+        raise PermissionDenied(_("Only the city's administrators change a community's place, code or type."))
+    for name, value in fields.items():
+        setattr(community, name, value)
+    community.full_clean()
+    if fields:
+        community.save(update_fields=sorted(fields))
+    return community
+
+
 @transaction.atomic
 def body_create(*, actor, community, kind, name):
     _require(actor, "body.change", community)
     body = Body(community=community, kind=kind, name=name.strip())
     body.full_clean()
     body.save()
+    return body
+
+
+@transaction.atomic
+def body_rename(*, actor, body, name):
+    _require(actor, "body.change", body.community)
+    body.name = name.strip()
+    body.full_clean()
+    body.save(update_fields=["name"])
     return body
 
 

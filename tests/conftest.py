@@ -7,6 +7,9 @@ from tests import factories
 
 IN_CI = bool(os.environ.get("CI"))
 
+# Tests create many users: a fast hasher keeps the suite quick (login still checks passwords).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 def _service_missing(marker):
     if marker == "postgres":
