@@ -1,1 +1,30 @@
-urlpatterns = []
+"""Every endpoint of the API under /api/v1/. Apps register their viewsets on `router`."""
+
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from rest_framework.routers import SimpleRouter
+
+from communities import api as communities_api
+
+router = SimpleRouter()
+router.register("communities", communities_api.CommunityViewSet, basename="api-community")
+router.register("residencies", communities_api.ResidencyViewSet, basename="api-residency")
+
+
+def not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": _("No such API endpoint.")}, status=404)
+
+
+urlpatterns = [
+    path("auth/token/", communities_api.TokenView.as_view(), name="api-token"),
+    path("auth/signup/", communities_api.SignUpView.as_view(), name="api-signup"),
+    path("me/", communities_api.MeView.as_view(), name="api-me"),
+    path("typologies/", communities_api.TypologyListView.as_view(), name="api-typologies"),
+    path("stages/", communities_api.StageListView.as_view(), name="api-stages"),
+    path("", include(router.urls)),
+]
+
+# Keep this last: an unknown API path answers JSON like every other API error. It matches
+# only paths ending in a slash, so `me` still redirects to `me/` (APPEND_SLASH).
+urlpatterns += [re_path(r"^(.*/)?$", not_found)]
