@@ -1,0 +1,215 @@
+"""Residents' pages: the community directory, a community's page, sign-up, login and profile."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .errors import Conflict
+from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
+from .models import BodyKind, Community, Language, Post, Residency
+from .permissions import can
+
+DIRECTORY_PAGE_SIZE = 20
+
+
+def _remember_language(response, language):
+    """Make a language the session's language: activate it now and keep it in the cookie."""
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def _current_language():
+    language = translation.get_language()
+    return language if language in Language.values else settings.LANGUAGE_CODE
+
+
+def community_list(request):
+    form = DirectoryFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "communities/community_list.html", {"form": form, "page": None}, status=400)
+    paginator = Paginator(selectors.community_list(**form.selector_kwargs()), DIRECTORY_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404(_("There is no such page of communities.")) from exc
+    # Page links carry the filters along; only the page number changes.
+    query = request.GET.copy()
+    query.pop("page", None)
+    filtered = any(value for value in form.cleaned_data.values())
+    return render(
+        request,
+        "communities/community_list.html",
+        {
+            "form": form,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "query": query.urlencode(),
+            "filtered": filtered,
+        },
+    )
+
+
+def _community_or_404(community_id):
+    try:
+        return services.community_get(community_id)
+    except Community.DoesNotExist as exc:
+        raise Http404(_("There is no such community.")) from exc
+
+
+def _bodies_in_rank_order(community):
+    """Bodies in the order the choices declare them (party organisation first), holders by post rank."""
+    kind_rank = {kind: rank for rank, kind in enumerate(BodyKind.values)}
+    post_rank = {post: rank for rank, post in enumerate(Post.values)}
+    bodies = sorted(selectors.community_bodies(community), key=lambda body: (kind_rank.get(body.kind, 99), body.name))
+    for body in bodies:
+        body.current_members.sort(key=lambda member: (post_rank.get(member.post, 99), member.user.name))
+    return bodies
+
+
+def community_detail(request, community_id):
+    community = _community_or_404(community_id)
+    context = {"community": community, "bodies": _bodies_in_rank_order(community)}
+    if request.user.is_authenticated:
+        active = list(Residency.objects.active().filter(user=request.user).select_related("community"))
+        here = next((r for r in active if r.community_id == community.pk), None)
+        elsewhere = {r.status: r for r in active if r is not here}
+        context.update(
+            residency_here=here,
+            verified_elsewhere=elsewhere.get(Residency.Status.VERIFIED),
+            pending_elsewhere=elsewhere.get(Residency.Status.PENDING),
+            can_join=here is None and can(request.user, "residency.request", community),
+        )
+    return render(request, "communities/community_detail.html", context)
+
+
+@require_POST
+@login_required
+def community_join(request, community_id):
+    community = _community_or_404(community_id)
+    if not can(request.user, "residency.request", community):
+        raise PermissionDenied
+    try:
+        services.residency_request(user=request.user, community=community)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("You asked to join %(community)s. Its staff will verify that you live there.")
+            % {"community": community.name},
+        )
+    return redirect(community)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("profile")
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.user_sign_up(
+                    password=data["password1"],
+                    community=data["community"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    display_name=data["display_name"],
+                    preferred_language=_current_language(),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                login(request, user, backend="communities.backends.IdentifierBackend")
+                messages.success(
+                    request,
+                    _(
+                        "Welcome, %(name)s. You are signed up as a resident of %(community)s; "
+                        "its staff will verify you soon."
+                    )
+                    % {"name": user.name, "community": data["community"].name},
+                )
+                return redirect("profile")
+        return render(request, "registration/signup.html", {"form": form}, status=400)
+    form = SignUpForm(initial={"community": request.GET.get("community", "")})
+    return render(request, "registration/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _remember_language(response, form.get_user().preferred_language)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You have logged out."))
+        return response
+
+
+@login_required
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm.for_user(user, data=request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.profile_update(
+                    user=user,
+                    display_name=data["display_name"],
+                    email=data["email"],
+                    preferred_language=data["preferred_language"],
+                    sms_opt_out=data["sms_opt_out"],
+                    email_opt_in=data["email_opt_in"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                response = redirect("profile")
+                _remember_language(response, user.preferred_language)
+                messages.success(request, _("Your contact preferences are saved."))
+                return response
+        # The failed form must not leak half-applied values into the page around it.
+        user.refresh_from_db()
+        status = 400
+    else:
+        form = ProfileForm.for_user(user)
+        status = 200
+    residencies = list(user.residencies.select_related("community__street__district", "decided_by"))
+    context = {
+        "form": form,
+        "verified": next((r for r in residencies if r.status == Residency.Status.VERIFIED), None),
+        "pending": next((r for r in residencies if r.status == Residency.Status.PENDING), None),
+        "residencies": residencies,
+    }
+    return render(request, "registration/profile.html", context, status=status)
