@@ -38,6 +38,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "communities",
+    "deliberation",
     "civic",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -132,7 +133,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # django-guardian: permissions live in direct foreign-key tables; no anonymous user row.
-GUARDIAN_ANONYMOUS_USER_NAME = None
+ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True
 
 # Internationalisation: Chinese first, English second.
@@ -190,7 +191,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Idempotent (one deliberation day per community and month, held by a unique constraint),
+    # so running it often, or from two beat processes, only closes gaps sooner.
+    "deliberation-days": {"task": "deliberation.tasks.ensure_deliberation_days", "schedule": 3600.0},
+    "deliberation-verify-trail": {"task": "deliberation.tasks.verify_trail", "schedule": 86400.0},
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 REST_FRAMEWORK = {
