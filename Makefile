@@ -24,7 +24,7 @@ run: $(VENV)/.requirements
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py portal_banner --host "$(HOST)" --port "$(PORT)"
-	DEBUG=$${DEBUG:-1} HOST="$(HOST)" PORT="$(PORT)" $(VENV)/bin/honcho -f Procfile.dev start
+	DEBUG=$${DEBUG:-1} CIVIC_ADDR="$(HOST):$(PORT)" $(VENV)/bin/honcho -f Procfile.dev start
 
 test: $(VENV)/.requirements-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
