@@ -65,3 +65,28 @@ def home(request):
         "typologies": [(value, label, per_typology.get(value, 0)) for value, label in Typology.choices],
     }
     return render(request, "home.html", context)
+
+
+def healthz(request):
+    """For load balancers: 200 while this process reaches the database and the cache, else 503."""
+    import uuid
+
+    from django.core.cache import cache
+    from django.db import DatabaseError, connection
+    from django.http import JsonResponse
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError:
+        checks["database"] = "unavailable"
+    try:
+        probe = uuid.uuid4().hex
+        cache.set("healthz", probe, 10)
+        checks["cache"] = "ok" if cache.get("healthz") == probe else "unavailable"
+    except Exception:  # noqa: BLE001 - any cache failure means the cache is unavailable
+        checks["cache"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
