@@ -11,6 +11,21 @@ IN_CI = bool(os.environ.get("CI"))
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _worker_redis_url(url):
+    """Each xdist worker gets its own Redis database, so clearing the cache between tests
+    never wipes another worker's throttle counts."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    number = int(worker[2:]) if worker[2:].isdigit() else 0
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{10 + number}"))
+
+
+if settings.REDIS_URL:
+    settings.CACHES["default"]["LOCATION"] = _worker_redis_url(settings.REDIS_URL)
+
+
 def _service_missing(marker):
     if marker == "postgres":
         return settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"

@@ -25,7 +25,7 @@ def test_cache_is_redis_and_shared_between_processes():
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     cache.set("shared-probe", "from-django", 30)
     # Another process sees the value: read it over a separate connection.
-    raw = redis.Redis.from_url(settings.REDIS_URL)
+    raw = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     assert any(b"shared-probe" in key for key in raw.keys("*shared-probe*"))
 
 
@@ -34,7 +34,7 @@ def test_cache_is_redis_and_shared_between_processes():
 def test_login_throttle_counts_in_redis(api_client):
     import redis
 
-    raw = redis.Redis.from_url(settings.REDIS_URL)
+    raw = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     statuses = [
         api_client.post("/api/v1/auth/token/", {"username": "nobody", "password": "wrong"}, format="json").status_code
         for _ in range(12)
