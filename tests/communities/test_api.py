@@ -50,7 +50,9 @@ def test_token_is_stable_across_logins(api_client):
 @pytest.mark.parametrize("username", ["user-who-does-not-exist", "13900000000"])
 def test_wrong_credentials_are_a_400_with_a_message(api_client, username):
     factories.UserFactory(username="known", phone="13900000000")
-    response = api_client.post(f"{API}auth/token/", {"username": username, "password": "wrong-password"})
+    response = api_client.post(
+        f"{API}auth/token/", {"username": username, "password": "wrong-password"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "log in" in response.json()["detail"].lower()
     assert not Token.objects.exists()
