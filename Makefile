@@ -31,7 +31,7 @@ test: $(VENV)/.requirements-dev
 
 # Rebuild both translation catalogues after changing user-facing text.
 messages: $(VENV)/.requirements-dev
-	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --no-obsolete
+	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --ignore "staticfiles/*" --no-obsolete
 	DEBUG=1 $(PY) manage.py compilemessages --ignore ".venv/*"
 
 clean-var:
