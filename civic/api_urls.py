@@ -6,10 +6,13 @@ from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
 from communities import api as communities_api
+from notifications import api as notifications_api
 
 router = SimpleRouter()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
 router.register("residencies", communities_api.ResidencyViewSet, basename="api-residency")
+router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
+router.register("follows", notifications_api.FollowViewSet, basename="api-follow")
 
 
 def not_found(request, *args, **kwargs):

@@ -1,5 +1,6 @@
 """Civic's one settings module: everything that differs between machines comes from the environment."""
 
+import json
 import os
 from pathlib import Path
 
@@ -39,6 +40,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "communities",
     "deliberation",
+    "notifications",
     "civic",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -168,6 +170,33 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civic@localhost")
 
 NOTICE_LEAD_DAYS = int(os.environ.get("NOTICE_LEAD_DAYS", "5"))
+# Notices: how often the dispatcher runs, how long a hand-off to the broker or a send to a
+# provider may take before it is tried again, and the back-off between failed attempts.
+NOTICE_DISPATCH_INTERVAL = float(os.environ.get("NOTICE_DISPATCH_INTERVAL", "60"))
+NOTICE_HANDOFF_LEASE_SECONDS = int(os.environ.get("NOTICE_HANDOFF_LEASE_SECONDS", "300"))
+NOTICE_HANDOFF_LIMIT = int(os.environ.get("NOTICE_HANDOFF_LIMIT", "200000"))
+NOTICE_SEND_LEASE_SECONDS = int(os.environ.get("NOTICE_SEND_LEASE_SECONDS", "120"))
+NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "6"))
+NOTICE_RETRY_BASE_SECONDS = float(os.environ.get("NOTICE_RETRY_BASE_SECONDS", "30"))
+NOTICE_RETRY_MAX_SECONDS = float(os.environ.get("NOTICE_RETRY_MAX_SECONDS", "300"))
+# Links in notices, SMS and e-mail point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# SMS: files under var/sms/ by default; `notifications.sms.ConsoleBackend` prints them;
+# `notifications.sms.TencentBackend` sends through Tencent Cloud SMS with the keys below.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.FileBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", "10"))
+SMS_TENCENT_ENDPOINT = os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_SECRET_ID = os.environ.get("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = os.environ.get("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = os.environ.get("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_SIGN_NAME = os.environ.get("SMS_TENCENT_SIGN_NAME", "")
+# A template whose one parameter is the whole text, and optional per-kind templates as JSON
+# {"deliberation.meeting_notice": "123456"}.
+SMS_TENCENT_TEMPLATE_ID = os.environ.get("SMS_TENCENT_TEMPLATE_ID", "")
+SMS_TENCENT_TEMPLATES = json.loads(os.environ.get("SMS_TENCENT_TEMPLATES") or "{}")
 
 # Celery: Redis when configured, otherwise kombu's filesystem transport under var/broker,
 # which runs a real worker and beat on one machine with no outside service.
@@ -197,6 +226,14 @@ CELERY_BEAT_SCHEDULE = {
     # so running it often, or from two beat processes, only closes gaps sooner.
     "deliberation-days": {"task": "deliberation.tasks.ensure_deliberation_days", "schedule": 3600.0},
     "deliberation-verify-trail": {"task": "deliberation.tasks.verify_trail", "schedule": 86400.0},
+    # Claims what fell due; safe to run from two beats at once (SKIP LOCKED, unique deliveries).
+    # A run not started within the interval is dropped: the next one does the same work.
+    "notifications-dispatch": {
+        "task": "notifications.dispatch",
+        "schedule": NOTICE_DISPATCH_INTERVAL,
+        "options": {"expires": max(NOTICE_DISPATCH_INTERVAL - 5, 1)},
+    },
+    "notifications-daily": {"task": "notifications.plan_daily", "schedule": 3600.0},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 

@@ -306,7 +306,7 @@ def test_directory_query_count(client, django_assert_num_queries, size):
 def test_directory_query_count_logged_in(client, django_assert_num_queries, resident, size):
     build_communities(size)
     client.force_login(resident)
-    with django_assert_num_queries(6):  # + session and user
+    with django_assert_num_queries(7):  # + session, user and the header's unread-notice count
         assert client.get(reverse("community-list")).status_code == 200
 
 
@@ -370,8 +370,9 @@ def test_community_page_query_count_logged_in(client, django_assert_num_queries,
     visitor = factories.UserFactory()
     services.residency_request(user=visitor, community=communities[0])
     client.force_login(visitor)
-    # + session, user, the visitor's residencies, and the roles behind the join permission
-    with django_assert_num_queries(11):
+    # + session, user, the visitor's residencies, the roles behind the join permission, and
+    # the header's unread-notice count
+    with django_assert_num_queries(12):
         response = client.get(community.get_absolute_url())
     assert "Join this community" in html(client.get(community.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
     assert response.status_code == 200
