@@ -1,7 +1,21 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-MODELS_STAFF_RUN = ("topic", "meeting", "agendaitem", "attendance", "vote", "task", "progressreport", "objection")
+# What committee staff add and change in the admin (always through the services); the rest
+# of the deliberation record they and officials only read.
+STAFF_ADD = (
+    "topic",
+    "meeting",
+    "agendaitem",
+    "attendance",
+    "vote",
+    "task",
+    "progressreport",
+    "objection",
+    "councilrules",
+)
+STAFF_CHANGE = (*STAFF_ADD, "comment", "commentreport", "observerregistration")
+READABLE = (*STAFF_CHANGE, "ballot", "rating", "trailentry")
 
 
 class DeliberationConfig(AppConfig):
@@ -14,25 +28,12 @@ class DeliberationConfig(AppConfig):
         from . import permissions
 
         permissions.register()
-        readable = (
-            *MODELS_STAFF_RUN,
-            "ballot",
-            "councilrules",
-            "comment",
-            "commentreport",
-            "observerregistration",
-            "rating",
-            "trailentry",
-        )
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.
         extend_group(
             STAFF_GROUP,
-            {f"deliberation.view_{model}" for model in readable}
-            | {f"deliberation.add_{model}" for model in MODELS_STAFF_RUN}
-            | {
-                f"deliberation.change_{model}"
-                for model in (*MODELS_STAFF_RUN, "councilrules", "comment", "commentreport", "observerregistration")
-            },
+            {f"deliberation.view_{m}" for m in READABLE}
+            | {f"deliberation.add_{m}" for m in STAFF_ADD}
+            | {f"deliberation.change_{m}" for m in STAFF_CHANGE},
         )
-        extend_group(OFFICIALS_GROUP, {f"deliberation.view_{model}" for model in readable})
+        extend_group(OFFICIALS_GROUP, {f"deliberation.view_{m}" for m in READABLE})

@@ -1138,7 +1138,10 @@ def deliberation_days_ensure(*, community_ids=None, months=2, now=None):
     if community_ids is not None:
         communities = communities.filter(pk__in=community_ids)
         meetings = meetings.filter(community_id__in=community_ids)
-    existing = set(meetings.values_list("community_id", "deliberation_month"))
+    existing = {
+        (community_id, month): starts_at
+        for community_id, month, starts_at in meetings.values_list("community_id", "deliberation_month", "starts_at")
+    }
     created = 0
     for community in communities.iterator(chunk_size=500):
         try:
@@ -1150,7 +1153,8 @@ def deliberation_days_ensure(*, community_ids=None, months=2, now=None):
             if not now < starts_at < horizon:
                 continue
             if (community.pk, first) in existing:
-                _deliberation_day_retime(community, first, rules, starts_at, now)
+                if existing[community.pk, first] != starts_at:
+                    _deliberation_day_retime(community, first, rules, starts_at, now)
                 continue
             with transaction.atomic():
                 meeting, was_created = Meeting.objects.get_or_create(

@@ -86,3 +86,13 @@ def test_concurrent_comments_keep_one_unbroken_chain(flow, world):
     assert not [r for r in results if isinstance(r, Exception)]
     assert list(TrailEntry.objects.filter(topic=topic).values_list("seq", flat=True)) == list(range(1, len(people) + 2))
     assert trail.verify().intact
+
+
+def test_two_schedulers_create_each_deliberation_day_once(world):
+    from deliberation.models import Meeting
+
+    results = race(services.deliberation_days_ensure, services.deliberation_days_ensure)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    per_month = Meeting.objects.filter(is_deliberation_day=True).values_list("community_id", "deliberation_month")
+    assert len(per_month) == len(set(per_month)) > 0
+    assert sum(results) == len(per_month)
