@@ -206,7 +206,8 @@ def topic_comments(topic, user=None, now=None):
 
     Each comment carries what this viewer may see and do: `shown` (its text may be shown),
     `can_edit`, `can_reply`, `can_report`. A hidden comment's text is shown to its author and
-    to staff only; everyone else sees that it was hidden.
+    to staff only; for everyone else its `body` is emptied and only the fact that it was
+    hidden remains (with `hidden_reason` when staff hid it).
     """
     now = now or clock.now()
     replies = Comment.objects.select_related("author").order_by("created_at", "pk")
@@ -224,6 +225,9 @@ def topic_comments(topic, user=None, now=None):
         for item in [comment, *comment.thread]:
             mine = user_id is not None and item.author_id == user_id
             item.shown = item.is_visible or mine or moderator
+            if not item.shown:
+                # Nothing downstream can show what it does not hold.
+                item.body = ""
             item.can_edit = mine and item.is_visible and open_for_comments and now <= item.editable_until()
             item.can_report = participant and not mine and item.is_visible
             item.can_reply = participant and open_for_comments and item.is_visible

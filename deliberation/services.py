@@ -134,6 +134,15 @@ def _lock_topics(topic_ids):
     )
 
 
+def _member_id(value, field):
+    """A person named by instance or id (API input arrives as text)."""
+    value = getattr(value, "pk", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: _("Name a council member.")}) from None
+
+
 def _same_community(obj, community, field):
     if obj is not None and obj.community_id != community.pk:
         raise ValidationError({field: _("This belongs to another community.")})
@@ -500,6 +509,11 @@ def meeting_schedule(*, actor, community, starts_at, location="", observer_seats
     meeting.full_clean()
     meeting.save()
     for topic in agenda:
+        if not isinstance(topic, Topic):
+            found = Topic.objects.filter(pk=int(topic)).first() if str(topic).isdigit() else None
+            if found is None:
+                raise ValidationError({"agenda": _("The agenda names a topic that does not exist.")})
+            topic = found
         agenda_add(actor=actor, meeting=meeting, topic=topic)
     signals.send_on_commit(signals.meeting_scheduled, Meeting, meeting_id=meeting.pk, actor_id=actor.pk)
     return meeting
@@ -691,7 +705,7 @@ def attendance_record(*, actor, meeting, entries):
     members = {m.pk: m for m in council_members(meeting.community, on=meeting.starts_at.date())}
     cleaned = {}
     for member, status in dict(entries).items():
-        member_id = getattr(member, "pk", member)
+        member_id = _member_id(member, "member")
         if member_id not in members:
             raise ValidationError({"member": _("Only members of this community's council have attendance recorded.")})
         if status not in Attendance.Status.values:
@@ -764,7 +778,7 @@ def vote_record(*, actor, agenda_item, resolution, votes_for=None, votes_against
     if roll_call:
         cleaned = {}
         for member, choice in dict(ballots).items():
-            member_id = getattr(member, "pk", member)
+            member_id = _member_id(member, "ballots")
             if member_id not in present_ids:
                 raise ValidationError({"ballots": _("Only council members recorded present can vote.")})
             if choice not in Ballot.Choice.values:

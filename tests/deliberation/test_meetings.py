@@ -216,3 +216,25 @@ class TestGallery:
         checked = services.observer_check_in(actor=world.staff, registration=registration)
         assert checked.checked_in_at == flow.now and checked.checked_in_by == world.staff
         assert ObserverRegistration.objects.get().checked_in_at == flow.now
+
+
+def test_ids_as_text_are_accepted_and_unknown_topics_refused(flow, world):
+    topic = flow.at(Step.REVIEW)
+    meeting = services.meeting_schedule(
+        actor=world.staff,
+        community=world.community,
+        starts_at=flow.now + datetime.timedelta(days=3),
+        agenda=[str(topic.pk)],
+    )
+    assert [i.topic_id for i in selectors.meeting_agenda(meeting)] == [topic.pk]
+    rows = services.attendance_record(actor=world.staff, meeting=meeting, entries={str(world.council[0].pk): "present"})
+    assert rows == {world.council[0].pk: "present"}
+    for agenda in (["999999"], ["abc"], [None]):
+        with pytest.raises(ValidationError):
+            services.meeting_schedule(
+                actor=world.staff,
+                community=world.community,
+                starts_at=flow.now + datetime.timedelta(days=3),
+                agenda=agenda,
+            )
+    assert Meeting.objects.filter(community=world.community).count() == 1
