@@ -6,13 +6,18 @@ from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
 from communities import api as communities_api
+from information import api as information_api
 from notifications import api as notifications_api
+
+from . import opendata, sms_views
 
 router = SimpleRouter()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
 router.register("residencies", communities_api.ResidencyViewSet, basename="api-residency")
 router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
 router.register("follows", notifications_api.FollowViewSet, basename="api-follow")
+router.register("announcements", information_api.AnnouncementViewSet, basename="api-announcement")
+router.register("services", information_api.ServiceViewSet, basename="api-service")
 
 
 def not_found(request, *args, **kwargs):
@@ -22,6 +27,9 @@ def not_found(request, *args, **kwargs):
 urlpatterns = [
     path("auth/token/", communities_api.TokenView.as_view(), name="api-token"),
     path("auth/signup/", communities_api.SignUpView.as_view(), name="api-signup"),
+    path("auth/sms-code/", sms_views.SmsCodeView.as_view(), name="api-sms-code"),
+    path("auth/sms-login/", sms_views.SmsLoginView.as_view(), name="api-sms-login"),
+    path("open-data/decisions/", opendata.DecisionExportView.as_view(), name="api-open-data-decisions"),
     path("me/", communities_api.MeView.as_view(), name="api-me"),
     path("typologies/", communities_api.TypologyListView.as_view(), name="api-typologies"),
     path("stages/", communities_api.StageListView.as_view(), name="api-stages"),

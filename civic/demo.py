@@ -21,6 +21,7 @@ SIZES = (SMALL, LARGE)
 DEMO_STEPS = [
     "communities.demo.seed",
     "deliberation.demo.seed",
+    "information.demo.seed",
 ]
 
 # Each step draws from its own generators so that its data stays the same whether or not

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "communities",
     "deliberation",
     "notifications",
+    "information",
     "civic",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -273,6 +274,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ResidencyStatusEnum": "communities.models.Residency.Status",
         "ResidencyEndReasonEnum": "communities.models.Residency.EndReason",
+        "AnnouncementCategoryEnum": "information.models.Category",
+        "ServiceCategoryEnum": "information.models.ServiceCategory",
+        "AnnouncementStateEnum": "information.models.AnnouncementState",
+        "AnnouncementStateFilterEnum": "information.filters.STATES",
     },
 }
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import opendata, sms_views, views
 
 admin.site.site_header = _("Civic · community co-governance")
 admin.site.site_title = _("Civic admin")
@@ -13,7 +13,10 @@ admin.site.index_title = _("Workspace")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("accounts/login/sms/", sms_views.sms_login_page, name="sms-login"),
+    path("open-data/decisions/", opendata.decisions_page, name="open-data-decisions"),
     path("", include("communities.urls")),
+    path("", include("information.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

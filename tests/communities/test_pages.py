@@ -355,8 +355,9 @@ def test_community_page_query_count(client, django_assert_num_queries, size):
     communities = build_communities(size)
     community = communities[size // 2]
     staff_bodies(community, members_per_body=size // 10)
-    # community with street and district, bodies, current post-holders with their users
-    with django_assert_num_queries(3):
+    # community with street and district, bodies, current post-holders with their users;
+    # the bodies' duties and contacts, the council's rules and the services (information)
+    with django_assert_num_queries(6):
         response = client.get(community.get_absolute_url())
     assert response.status_code == 200
     assert html(response).count('<span class="members__name">') == 5 * (size // 10)
@@ -371,8 +372,8 @@ def test_community_page_query_count_logged_in(client, django_assert_num_queries,
     services.residency_request(user=visitor, community=communities[0])
     client.force_login(visitor)
     # + session, user, the visitor's residencies, the roles behind the join permission, and
-    # the header's unread-notice count
-    with django_assert_num_queries(12):
+    # the header's unread-notice count; duties and contacts, council rules, services
+    with django_assert_num_queries(15):
         response = client.get(community.get_absolute_url())
     assert "Join this community" in html(client.get(community.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
     assert response.status_code == 200

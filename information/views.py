@@ -1,0 +1,120 @@
+"""Residents' pages: the announcements of their area, and the services on offer."""
+
+import mimetypes
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import InvalidPage, Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from communities.permissions import can
+
+from . import selectors, services
+from .forms import AnnouncementFilterForm, ServiceFilterForm
+from .models import Announcement, Attachment, Service
+from .permissions import reach_of
+
+PAGE_SIZE = 20
+
+
+def _page(request, items, message):
+    paginator = Paginator(items, PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as exc:
+        raise Http404(message) from exc
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1), query.urlencode()
+
+
+@login_required
+def announcement_list(request):
+    form = AnnouncementFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "information/announcement_list.html", {"form": form, "page": None}, status=400)
+    announcements = selectors.announcements_for(request.user, category=form.cleaned_data.get("category") or None)
+    page, page_range, query = _page(request, announcements, _("There is no such page of announcements."))
+    items = list(page.object_list)
+    context = {
+        "form": form,
+        "page": page,
+        "items": items,
+        "page_range": page_range,
+        "query": query,
+        "unread": selectors.announcement_unread_ids(request.user, items),
+        "has_area": not reach_of(request.user).empty,
+        "can_publish": request.user.is_staff,
+    }
+    return render(request, "information/announcement_list.html", context)
+
+
+def _visible_announcement(request, announcement_id):
+    try:
+        announcement = selectors.announcement_get(announcement_id)
+    except Announcement.DoesNotExist as exc:
+        raise Http404(_("There is no such announcement.")) from exc
+    if not selectors.announcement_visible_to(request.user, announcement):
+        # Another area's announcement and a missing one answer alike.
+        raise Http404(_("There is no such announcement."))
+    return announcement
+
+
+@login_required
+def announcement_detail(request, announcement_id):
+    announcement = _visible_announcement(request, announcement_id)
+    services.announcement_mark_read(user=request.user, announcement=announcement)
+    context = {"announcement": announcement, "state": announcement.state()}
+    if can(request.user, "announcement.view_reads", announcement):
+        context["read_count"] = selectors.read_counts([announcement.pk]).get(announcement.pk, 0)
+    if can(request.user, "announcement.change", announcement):
+        context["change_url"] = reverse("admin:information_announcement_change", args=[announcement.pk])
+    return render(request, "information/announcement_detail.html", context)
+
+
+@login_required
+def announcement_attachment(request, announcement_id, attachment_id):
+    announcement = _visible_announcement(request, announcement_id)
+    try:
+        attachment = selectors.attachment_get(announcement, attachment_id)
+    except Attachment.DoesNotExist as exc:
+        raise Http404(_("There is no such attachment.")) from exc
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404(_("The file of this attachment is missing.")) from exc
+    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=attachment.name,
+        content_type=attachment.content_type or mimetypes.guess_type(attachment.name)[0],
+    )
+    # The stored type was read from the file's bytes; the browser must not guess another.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+def service_list(request):
+    form = ServiceFilterForm(request.GET, communities=selectors.communities_with_services())
+    if not form.is_valid():
+        return render(request, "information/service_list.html", {"form": form, "page": None}, status=400)
+    page, page_range, query = _page(
+        request, selectors.service_list(**form.selector_kwargs()), _("There is no such page of services.")
+    )
+    filtered = any(value for value in form.cleaned_data.values())
+    context = {"form": form, "page": page, "page_range": page_range, "query": query, "filtered": filtered}
+    return render(request, "information/service_list.html", context)
+
+
+def service_detail(request, service_id):
+    try:
+        service = selectors.service_get(service_id)
+    except Service.DoesNotExist as exc:
+        raise Http404(_("There is no such service.")) from exc
+    if not service.active and not can(request.user, "service.view_all", service):
+        raise Http404(_("There is no such service."))
+    return render(request, "information/service_detail.html", {"service": service})
