@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from communities import api as communities_api
 from information import api as information_api
 from notifications import api as notifications_api
+from surveys import api as surveys_api
 
 from . import opendata, sms_views
 
@@ -18,6 +19,10 @@ router.register("notifications", notifications_api.NotificationViewSet, basename
 router.register("follows", notifications_api.FollowViewSet, basename="api-follow")
 router.register("announcements", information_api.AnnouncementViewSet, basename="api-announcement")
 router.register("services", information_api.ServiceViewSet, basename="api-service")
+router.register("surveys", surveys_api.SurveyViewSet, basename="api-survey")
+router.register("activities", surveys_api.ActivityViewSet, basename="api-activity")
+router.register("engagements", surveys_api.EngagementViewSet, basename="api-engagement")
+router.register("evaluation-rounds", surveys_api.EvaluationRoundViewSet, basename="api-evaluation-round")
 
 
 def not_found(request, *args, **kwargs):

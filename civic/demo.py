@@ -21,6 +21,7 @@ SIZES = (SMALL, LARGE)
 DEMO_STEPS = [
     "communities.demo.seed",
     "deliberation.demo.seed",
+    "surveys.demo.seed",
     "information.demo.seed",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("open-data/decisions/", opendata.decisions_page, name="open-data-decisions"),
     path("", include("communities.urls")),
     path("", include("information.urls")),
+    path("", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,711 @@
+"""Reads of surveys, activities and evaluation rounds, shaped for pages, exports, API and dashboards.
+
+Every figure is computed from the raw rows (answers, attendance, ratings, trail entries) with
+conditional aggregation in a fixed number of queries, whatever the number of answers or
+communities. The officials' dashboards read `dashboard_figures` and its three parts.
+"""
+
+import datetime
+import statistics
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from communities.models import Community, Residency, Stage, Typology
+from communities.permissions import roles_for
+
+from . import ready_made
+from .models import (
+    SCALE_MAX,
+    SCALE_MIN,
+    Activity,
+    ActivityRating,
+    AgeBand,
+    Answer,
+    Attendance,
+    EvaluationRound,
+    Indicator,
+    Participation,
+    ReadyMade,
+    Response,
+    Score,
+    SignUp,
+    Survey,
+)
+from .permissions import area_q
+
+User = get_user_model()
+
+TEXT_SHOWN = 50
+
+
+def percent(part, whole):
+    return round(100 * part / whole, 2) if whole else None
+
+
+# Surveys ---------------------------------------------------------------------------------
+
+
+def survey_list(*, community=None, ready_made=None):
+    """Surveys, newest first; `community` keeps those whose scope covers it."""
+    surveys = Survey.objects.select_related("community", "street", "district")
+    if community is not None:
+        surveys = surveys.covering(community)
+    if ready_made:
+        surveys = surveys.filter(ready_made=ready_made)
+    return surveys.order_by("-opens_at", "-pk")
+
+
+def surveys_for(user):
+    """The surveys a person meets: those of their community as a resident, of their area at work."""
+    roles = roles_for(user)
+    surveys = Survey.objects.select_related("community", "street", "district").order_by("-opens_at", "-pk")
+    if roles.superuser:
+        return surveys
+    q = Q(pk__in=[])
+    if roles.resident_of:
+        community = Community.objects.select_related("street").get(pk=roles.resident_of)
+        q |= Q(pk__in=Survey.objects.covering(community).values("pk"))
+    if roles.staff_of or roles.is_official or roles.evaluator:
+        q |= Q(pk__in=Survey.objects.touching(Community.objects.filter(area_q(user))).values("pk"))
+    return surveys.filter(q)
+
+
+def survey_detail(survey_id):
+    return (
+        Survey.objects.select_related("community", "street__district", "district")
+        .prefetch_related("questions__choices")
+        .get(pk=survey_id)
+    )
+
+
+def has_answered(user, survey):
+    return user.is_authenticated and Participation.objects.filter(survey=survey, user=user).exists()
+
+
+def _questions(survey):
+    """The survey's questions with their choices, from the prefetch when the caller made one."""
+    prefetch_related_objects([survey], "questions__choices")
+    return list(survey.questions.all())
+
+
+BREAKDOWNS = (
+    ("typology", "response__community__typology", Typology),
+    ("stage", "response__community__stage", Stage),
+    ("age_band", "response__age_band", AgeBand),
+)
+
+
+def _number_summary(counts):
+    """Mean, median, smallest and largest of a {value: count} distribution."""
+    total = sum(counts.values())
+    if not total:
+        return {"count": 0, "mean": None, "median": None, "min": None, "max": None}
+    middles = {(total - 1) // 2, total // 2}
+    found, running = [], 0
+    for value in sorted(counts):
+        first, running = running, running + counts[value]
+        found.extend(value for position in middles if first <= position < running)
+    values = sorted(counts)
+    return {
+        "count": total,
+        "mean": round(sum(v * n for v, n in counts.items()) / total, 2),
+        "median": statistics.mean(found),
+        "min": values[0],
+        "max": values[-1],
+    }
+
+
+def _choice_rows(question, counts, answered):
+    return [
+        {
+            "id": choice.pk,
+            "label": choice.label,
+            "value": choice.value,
+            "count": counts.get(choice.pk, 0),
+            "percent": percent(counts.get(choice.pk, 0), answered),
+        }
+        for choice in question.choices.all()
+    ]
+
+
+def _scale_rows(counts, answered):
+    return [
+        {"value": value, "count": counts.get(value, 0), "percent": percent(counts.get(value, 0), answered)}
+        for value in range(SCALE_MIN, SCALE_MAX + 1)
+    ]
+
+
+def _mean(counts):
+    total = sum(counts.values())
+    return round(sum(v * n for v, n in counts.items()) / total, 2) if total else None
+
+
+def survey_results(survey, *, communities=None, include_hidden=False, text_limit=TEXT_SHOWN):
+    """Counts and percentages per choice, mean and distribution per scale, numbers summarised,
+    free text listed, each broken down by typology, stage and age band.
+
+    `communities` (a queryset) narrows the results to those communities' residents. Hidden
+    free-text answers are left out unless `include_hidden`. A fixed number of queries.
+    """
+    questions = _questions(survey)
+    responses = Response.objects.filter(survey=survey)
+    answers = Answer.objects.filter(question_id__in=[q.pk for q in questions])
+    if communities is not None:
+        responses = responses.filter(community__in=communities)
+        answers = answers.filter(response__community__in=communities)
+    counted = answers.filter(question_id__in=[q.pk for q in questions if not q.is_text]).order_by()
+
+    respondents = responses.count()
+    answered = {
+        row["question_id"]: row
+        for row in answers.order_by()
+        .values("question_id")
+        .annotate(n=Count("response_id", distinct=True), hidden=Count("id", filter=Q(hidden_at__isnull=False)))
+    }
+    counts = defaultdict(dict)
+    for row in counted.values("question_id", "choice_id", "value").annotate(n=Count("id")):
+        counts[row["question_id"]][row["choice_id"] or row["value"]] = row["n"]
+
+    broken = {}
+    for name, path, _labels in BREAKDOWNS:
+        group_counts = defaultdict(lambda: defaultdict(dict))
+        for row in counted.values("question_id", "choice_id", "value", path).annotate(n=Count("id")):
+            group_counts[row["question_id"]][row[path]][row["choice_id"] or row["value"]] = row["n"]
+        group_answered = defaultdict(dict)
+        for row in answers.order_by().values("question_id", path).annotate(n=Count("response_id", distinct=True)):
+            group_answered[row["question_id"]][row[path]] = row["n"]
+        broken[name] = (group_counts, group_answered)
+
+    texts = defaultdict(list)
+    text_questions = [q.pk for q in questions if q.is_text]
+    if text_questions:
+        shown = answers.filter(question_id__in=text_questions)
+        if not include_hidden:
+            shown = shown.filter(hidden_at__isnull=True)
+        if text_limit is not None:
+            shown = shown.annotate(
+                row=Window(
+                    RowNumber(), partition_by=[F("question_id")], order_by=[F("response__submitted_on").desc(), F("id")]
+                )
+            ).filter(row__lte=text_limit)
+        else:
+            shown = shown.order_by("question_id", "-response__submitted_on", "id")
+        for row in shown.values(
+            "id",
+            "question_id",
+            "text",
+            "hidden_at",
+            "hidden_reason",
+            "response__community_id",
+            "response__submitted_on",
+        ):
+            texts[row["question_id"]].append(
+                {
+                    "id": row["id"],
+                    "text": row["text"],
+                    "hidden": row["hidden_at"] is not None,
+                    "hidden_reason": row["hidden_reason"],
+                    "community_id": row["response__community_id"],
+                    "submitted_on": row["response__submitted_on"],
+                }
+            )
+
+    results = []
+    for question in questions:
+        n = answered.get(question.pk, {}).get("n", 0)
+        entry = {
+            "id": question.pk,
+            "position": question.position,
+            "text": question.text,
+            "kind": question.kind,
+            "key": question.key,
+            "required": question.required,
+            "answered": n,
+            "skipped": respondents - n,
+        }
+        own = counts.get(question.pk, {})
+        if question.has_choices:
+            entry["choices"] = _choice_rows(question, own, n)
+        elif question.is_scale:
+            entry["mean"] = _mean(own)
+            entry["distribution"] = _scale_rows(own, n)
+        elif question.is_number:
+            entry["summary"] = _number_summary(own)
+        else:
+            hidden = answered.get(question.pk, {}).get("hidden", 0)
+            entry["texts"] = texts.get(question.pk, [])
+            entry["hidden"] = hidden
+            entry["shown_count"] = n - (0 if include_hidden else hidden)
+        if not question.is_text:
+            entry["breakdowns"] = {}
+            for name, _path, labels in BREAKDOWNS:
+                group_counts, group_answered = broken[name]
+                rows = []
+                for key, label in labels.choices:
+                    group_n = group_answered.get(question.pk, {}).get(key, 0)
+                    if not group_n:
+                        continue
+                    own_group = group_counts.get(question.pk, {}).get(key, {})
+                    row = {"key": key, "label": str(label), "answered": group_n}
+                    if question.has_choices:
+                        row["choices"] = _choice_rows(question, own_group, group_n)
+                    else:
+                        row["mean"] = _mean(own_group)
+                    rows.append(row)
+                entry["breakdowns"][name] = rows
+        results.append(entry)
+    return {"survey": survey.pk, "respondents": respondents, "questions": results}
+
+
+def response_rows(survey, *, communities=None):
+    """Every response as one row (for exports): community, typology, stage, age band, answers.
+
+    Anonymous or not, the export names no person. Hidden free text is left out.
+    """
+    questions = _questions(survey)
+    labels = {choice.pk: choice.label for q in questions for choice in q.choices.all()}
+    answers = Answer.objects.filter(question_id__in=[q.pk for q in questions])
+    if communities is not None:
+        answers = answers.filter(response__community__in=communities)
+    rows = {}
+    for answer in answers.order_by("response__submitted_on", "response_id").values(
+        "response_id",
+        "question_id",
+        "choice_id",
+        "value",
+        "text",
+        "hidden_at",
+        "response__submitted_on",
+        "response__community__name",
+        "response__community__typology",
+        "response__community__stage",
+        "response__age_band",
+    ):
+        row = rows.setdefault(
+            answer["response_id"],
+            {
+                "submitted_on": answer["response__submitted_on"],
+                "community": answer["response__community__name"],
+                "typology": Typology(answer["response__community__typology"]).label,
+                "stage": Stage(answer["response__community__stage"]).label,
+                "age_band": AgeBand(answer["response__age_band"]).label,
+                "answers": defaultdict(list),
+            },
+        )
+        if answer["choice_id"]:
+            row["answers"][answer["question_id"]].append(labels.get(answer["choice_id"], ""))
+        elif answer["value"] is not None:
+            row["answers"][answer["question_id"]].append(str(answer["value"]))
+        elif answer["hidden_at"] is None:
+            row["answers"][answer["question_id"]].append(answer["text"])
+    return questions, list(rows.values())
+
+
+# Dashboard figures -----------------------------------------------------------------------
+
+
+def _ready_made_answers(kind, communities, since, until):
+    answers = Answer.objects.filter(question__survey__ready_made=kind)
+    if communities is not None:
+        answers = answers.filter(response__community__in=communities)
+    if since is not None:
+        answers = answers.filter(response__submitted_on__gte=since)
+    if until is not None:
+        answers = answers.filter(response__submitted_on__lte=until)
+    return answers
+
+
+def impression_shares(communities=None, *, since=None, until=None):
+    """Share of residents with a good impression of each body, in %, from the impressions surveys.
+
+    The denominator is everyone who answered that body's question, "don't know" included, as
+    the source article counts it. One query.
+    """
+    aggregates = {}
+    for key in ready_made.IMPRESSION_KEYS:
+        aggregates[f"{key}__answered"] = Count("id", filter=Q(question__key=key))
+        aggregates[f"{key}__good"] = Count("id", filter=Q(question__key=key, choice__value=ready_made.GOOD))
+    totals = _ready_made_answers(ReadyMade.IMPRESSIONS, communities, since, until).aggregate(**aggregates)
+    return {
+        key: {
+            "good": totals[f"{key}__good"],
+            "answered": totals[f"{key}__answered"],
+            "percent": percent(totals[f"{key}__good"], totals[f"{key}__answered"]),
+        }
+        for key in ready_made.IMPRESSION_KEYS
+    }
+
+
+def information_satisfaction(communities=None, *, since=None, until=None):
+    """From the participation-and-information surveys: satisfaction (1-5) with what residents know
+    of community affairs and with how they can take part, and the activities they report. One query."""
+    scales = (ready_made.KNOWLEDGE_SATISFACTION, ready_made.TAKING_PART_SATISFACTION)
+    aggregates = {}
+    for key in scales:
+        aggregates[f"{key}__mean"] = Avg("value", filter=Q(question__key=key))
+        for point in range(1, 6):
+            aggregates[f"{key}__{point}"] = Count("id", filter=Q(question__key=key, value=point))
+    for value in ready_made.ACTIVITY_BUCKET_VALUES:
+        aggregates[f"reported__{value}"] = Count(
+            "id", filter=Q(question__key=ready_made.ACTIVITIES_LAST_YEAR, choice__value=value)
+        )
+    totals = _ready_made_answers(ReadyMade.PARTICIPATION, communities, since, until).aggregate(**aggregates)
+    figures = {}
+    for key in scales:
+        distribution = {point: totals[f"{key}__{point}"] for point in range(1, 6)}
+        answered = sum(distribution.values())
+        mean = totals[f"{key}__mean"]
+        figures[key] = {
+            "answered": answered,
+            "mean": round(float(mean), 2) if mean is not None else None,
+            "distribution": distribution,
+            "satisfied": percent(distribution[4] + distribution[5], answered),
+            "dissatisfied": percent(distribution[1] + distribution[2], answered),
+        }
+    reported = {value: totals[f"reported__{value}"] for value in ready_made.ACTIVITY_BUCKET_VALUES}
+    answered = sum(reported.values())
+    figures["reported_activities"] = {
+        "answered": answered,
+        "buckets": reported,
+        "under_2": percent(sum(reported[v] for v in ready_made.UNDER_TWO_BUCKETS), answered),
+    }
+    return figures
+
+
+def last_year(today=None):
+    """The twelve months up to today, as (since, until) dates."""
+    today = today or timezone.localdate()
+    return today - datetime.timedelta(days=365), today
+
+
+def _day_bounds(since, until):
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(since, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return start, end
+
+
+def activity_distribution(communities=None, *, since=None, until=None):
+    """How many activities each verified resident attended in the period (default: the last
+    twelve months), bucketed 0 / 1 / 2-3 / 4-6 / 7+, with the share under two. One query."""
+    if since is None or until is None:
+        since, until = last_year()
+    start, end = _day_bounds(since, until)
+    residents = User.objects.filter(residencies__status=Residency.Status.VERIFIED)
+    if communities is not None:
+        residents = residents.filter(residencies__community__in=communities)
+    in_period = Q(
+        activity_attendances__activity__starts_at__gte=start,
+        activity_attendances__activity__starts_at__lt=end,
+        activity_attendances__activity__cancelled_at__isnull=True,
+    )
+    per_resident = residents.order_by().values("pk").annotate(n=Count("activity_attendances", filter=in_period))
+    totals = per_resident.aggregate(
+        residents=Count("pk"),
+        b0=Count("pk", filter=Q(n=0)),
+        b1=Count("pk", filter=Q(n=1)),
+        b2=Count("pk", filter=Q(n__gte=2, n__lte=3)),
+        b4=Count("pk", filter=Q(n__gte=4, n__lte=6)),
+        b7=Count("pk", filter=Q(n__gte=7)),
+        attendances=Coalesce(Sum("n"), 0),
+    )
+    buckets = dict(zip(ready_made.ACTIVITY_BUCKET_VALUES, (totals[k] for k in ("b0", "b1", "b2", "b4", "b7"))))
+    residents_total = totals["residents"]
+    return {
+        "since": since,
+        "until": until,
+        "residents": residents_total,
+        "buckets": buckets,
+        "shares": {key: percent(count, residents_total) for key, count in buckets.items()},
+        "under_2": percent(buckets["0"] + buckets["1"], residents_total),
+        "mean": round(totals["attendances"] / residents_total, 2) if residents_total else None,
+    }
+
+
+def dashboard_figures(communities=None, *, since=None, until=None):
+    """What the officials' dashboard shows from this app, for a queryset of communities
+    (all when None): three queries whatever the number of communities or answers."""
+    impressions = impression_shares(communities, since=since, until=until)
+    information = information_satisfaction(communities, since=since, until=until)
+    activities = activity_distribution(communities, since=since, until=until)
+    return {
+        "satisfaction_by_body": {key: figures["percent"] for key, figures in impressions.items()},
+        "impressions": impressions,
+        "activity_participation": activities,
+        "information_satisfaction": information,
+    }
+
+
+# Activities ------------------------------------------------------------------------------
+
+
+def activity_list(*, community=None, upcoming=None, now=None):
+    activities = Activity.objects.select_related("community", "organiser").annotate(
+        taken=Count("signups", filter=Q(signups__cancelled_at__isnull=True), distinct=True)
+    )
+    if community is not None:
+        activities = activities.filter(community=community)
+    now = now or timezone.now()
+    if upcoming is True:
+        activities = activities.filter(ends_at__gte=now, cancelled_at__isnull=True).order_by("starts_at", "pk")
+    elif upcoming is False:
+        activities = activities.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+    else:
+        activities = activities.order_by("-starts_at", "-pk")
+    return activities
+
+
+def activity_detail(activity_id):
+    return (
+        Activity.objects.select_related("community__street__district", "organiser")
+        .annotate(
+            taken=Count("signups", filter=Q(signups__cancelled_at__isnull=True), distinct=True),
+        )
+        .get(pk=activity_id)
+    )
+
+
+def activity_figures(activity):
+    """Attendance and ratings of one activity, in one query."""
+    return Activity.objects.filter(pk=activity.pk).aggregate(
+        attended=Count("attendances", distinct=True),
+        rating_count=Count("ratings", distinct=True),
+        rating_mean=Avg("ratings__score"),
+    )
+
+
+def activity_people(activity):
+    """Sign-ups and attendance for the staff's check-in list, one row per person, in one query."""
+    attended = Attendance.objects.filter(activity=activity, user=OuterRef("user"))
+    signups = (
+        SignUp.objects.filter(activity=activity)
+        .select_related("user")
+        .annotate(attended=Exists(attended))
+        .order_by("cancelled_at", "user__display_name", "pk")
+    )
+    return list(signups)
+
+
+def person_activity_state(user, activity):
+    """What one person has done about one activity: signed up, attended, rated. One query."""
+    if not user.is_authenticated:
+        return {"signed_up": False, "attended": False, "rating": None}
+    row = (
+        Activity.objects.filter(pk=activity.pk)
+        .annotate(
+            signed_up=Exists(SignUp.objects.filter(activity=OuterRef("pk"), user=user, cancelled_at__isnull=True)),
+            attended=Exists(Attendance.objects.filter(activity=OuterRef("pk"), user=user)),
+            rating=Subquery(ActivityRating.objects.filter(activity=OuterRef("pk"), user=user).values("score")[:1]),
+        )
+        .values("signed_up", "attended", "rating")
+        .first()
+    )
+    return row
+
+
+def activities_per_year(user, *, year=None):
+    """How many activities a person attended in a calendar year, from attendance."""
+    year = year or timezone.localdate().year
+    return Attendance.objects.filter(
+        user=user, activity__starts_at__year=year, activity__cancelled_at__isnull=True
+    ).count()
+
+
+# Evaluation ------------------------------------------------------------------------------
+
+
+def _scaled_mean(mean):
+    """A 1-5 mean on a 0-100 scale."""
+    return None if mean is None else (float(mean) - 1) * 25
+
+
+def _participation_rate(communities, start, end):
+    """Share of verified residents who took part in community affairs in the period: answered a
+    survey, commented on a topic or watched a council meeting from the public gallery.
+    (Activities have an indicator of their own.)"""
+    took_part = Exists(Participation.objects.filter(user=OuterRef("user"), answered_at__gte=start, answered_at__lt=end))
+    for exists in _deliberation_exists(start, end):
+        took_part |= exists
+    rows = (
+        Residency.objects.verified()
+        .filter(community__in=communities)
+        .order_by()
+        .values("community_id")
+        .annotate(total=Count("pk"), active=Count("pk", filter=Q(took_part)))
+    )
+    return {row["community_id"]: percent(row["active"], row["total"]) for row in rows}
+
+
+def _deliberation_exists(start, end):
+    """Comments and gallery registrations count as taking part; read lazily, so that this app
+    does not need the deliberation app to be installed."""
+    try:
+        from deliberation.models import Comment, ObserverRegistration
+    except ImportError:  # the deliberation app is not installed
+        return []
+    return [
+        Exists(Comment.objects.filter(author=OuterRef("user"), created_at__gte=start, created_at__lt=end)),
+        Exists(
+            ObserverRegistration.objects.filter(
+                user=OuterRef("user"), registered_at__gte=start, registered_at__lt=end, cancelled_at__isnull=True
+            )
+        ),
+    ]
+
+
+def _topics_on_time(communities, start, end):
+    """Of the topics archived in the period, the share that left every step before it was due.
+
+    Each step's due time is written into the trail entry that entered it, and the next
+    step entry is when it was left; the trail is the record, so it is read as it stands.
+    """
+    try:
+        from deliberation.models import TrailEntry, TrailKind
+    except ImportError:
+        return {}
+    entries = (
+        TrailEntry.objects.filter(
+            topic__community__in=communities,
+            topic__archived_at__gte=start,
+            topic__archived_at__lt=end,
+            kind__in=[TrailKind.RAISED, TrailKind.STEP],
+        )
+        .order_by("topic_id", "seq")
+        .values_list("topic_id", "topic__community_id", "recorded_at", "data")
+    )
+    late, community_of, due = {}, {}, {}
+    for topic_id, community_id, recorded_at, data in entries:
+        community_of[topic_id] = community_id
+        late.setdefault(topic_id, False)
+        previous_due = due.get(topic_id)
+        if previous_due is not None and recorded_at > previous_due:
+            late[topic_id] = True
+        raw = (data or {}).get("due")
+        due[topic_id] = parse_datetime(raw) if isinstance(raw, str) else raw
+    finished, on_time = defaultdict(int), defaultdict(int)
+    for topic_id, was_late in late.items():
+        finished[community_of[topic_id]] += 1
+        on_time[community_of[topic_id]] += not was_late
+    return {community_id: percent(on_time[community_id], count) for community_id, count in finished.items()}
+
+
+def _outcome_satisfaction(communities, start, end):
+    try:
+        from deliberation.models import Rating
+    except ImportError:
+        return {}
+    rows = (
+        Rating.objects.filter(topic__community__in=communities, created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values("topic__community_id")
+        .annotate(mean=Avg("score"))
+    )
+    return {row["topic__community_id"]: _scaled_mean(row["mean"]) for row in rows}
+
+
+def _body_impressions(communities, start, end):
+    rows = (
+        _ready_made_answers(ReadyMade.IMPRESSIONS, communities, start.date(), (end - datetime.timedelta(days=1)).date())
+        .filter(question__key__in=ready_made.IMPRESSION_KEYS)
+        .order_by()
+        .values("response__community_id")
+        .annotate(answered=Count("id"), good=Count("id", filter=Q(choice__value=ready_made.GOOD)))
+    )
+    return {row["response__community_id"]: percent(row["good"], row["answered"]) for row in rows}
+
+
+def _activity_participation(communities, start, end):
+    attended = (
+        Attendance.objects.filter(
+            user=OuterRef("user"),
+            activity__starts_at__gte=start,
+            activity__starts_at__lt=end,
+            activity__cancelled_at__isnull=True,
+        )
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Residency.objects.verified()
+        .filter(community__in=communities)
+        .annotate(n=Coalesce(Subquery(attended), 0))
+        .order_by()
+        .values("community_id")
+        .annotate(total=Count("pk"), twice=Count("pk", filter=Q(n__gte=2)))
+    )
+    return {row["community_id"]: percent(row["twice"], row["total"]) for row in rows}
+
+
+INDICATOR_FUNCTIONS = {
+    Indicator.PARTICIPATION_RATE: _participation_rate,
+    Indicator.TOPICS_ON_TIME: _topics_on_time,
+    Indicator.OUTCOME_SATISFACTION: _outcome_satisfaction,
+    Indicator.BODY_IMPRESSIONS: _body_impressions,
+    Indicator.ACTIVITY_PARTICIPATION: _activity_participation,
+}
+
+
+def indicator_values(source, communities, period_start, period_end):
+    """{community id: 0-100 score, or None where the portal holds no data} for one computed indicator."""
+    start, end = _day_bounds(period_start, period_end)
+    values = INDICATOR_FUNCTIONS[source](communities, start, end)
+    return {community_id: values.get(community_id) for community_id in communities.values_list("pk", flat=True)}
+
+
+def rounds_for(user):
+    """The evaluation rounds a person may open: their own as evaluator, their area's as official,
+    and for committee staff the published rounds that report on their community."""
+    roles = roles_for(user)
+    rounds = EvaluationRound.objects.select_related(
+        "engagement__evaluator", "engagement__street", "engagement__district"
+    )
+    if roles.superuser:
+        return rounds
+    q = Q(engagement__evaluator=user)
+    published = Q(status=EvaluationRound.Status.PUBLISHED)
+    area = Community.objects.filter(area_q(user) if (roles.is_official or roles.staff_of) else Q(pk__in=[]))
+    if roles.is_official or roles.staff_of:
+        q |= published & (
+            Q(engagement__street__in=area.values("street_id"))
+            | Q(engagement__district__in=area.values("street__district_id"))
+            | Q(engagement__communities__in=area)
+        )
+    return rounds.filter(q).distinct()
+
+
+def round_ranking(evaluation_round):
+    """Every evaluated community with its scores, weighted total and rank (1 is best).
+
+    The total is the weighted mean over the indicators that have a score; a community with
+    no score at all is ranked last. Three queries.
+    """
+    indicators = list(evaluation_round.indicators.all())
+    communities = list(evaluation_round.engagement.evaluated_communities().order_by("code"))
+    scores = defaultdict(dict)
+    for score in Score.objects.filter(indicator__round=evaluation_round):
+        scores[score.community_id][score.indicator_id] = score
+    rows = []
+    for community in communities:
+        own = scores.get(community.pk, {})
+        weighted = sum(
+            float(i.weight) * float(own[i.pk].value) for i in indicators if i.pk in own and own[i.pk].value is not None
+        )
+        weights = sum(float(i.weight) for i in indicators if i.pk in own and own[i.pk].value is not None)
+        rows.append(
+            {
+                "community": community,
+                "scores": [own.get(i.pk) for i in indicators],
+                "total": round(weighted / weights, 2) if weights else None,
+            }
+        )
+    rows.sort(key=lambda row: (row["total"] is None, -(row["total"] or 0), row["community"].code))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return indicators, rows
