@@ -25,9 +25,10 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         from communities.roles import OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import permissions
+        from . import notices, permissions
 
         permissions.register()
+        notices.register()
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.
         extend_group(

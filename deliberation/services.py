@@ -24,7 +24,7 @@ from communities.errors import Conflict
 from communities.models import BodyKind, Community, Membership
 from communities.permissions import can
 
-from . import clock, signals, trail, uploads
+from . import clock, notices, signals, trail, uploads
 from .models import (
     COMMENT_MAX,
     NOTE_MAX,
@@ -311,6 +311,7 @@ def _enter_step(topic, source, target, move, note, actor, now):
     topic.save(update_fields=fields)
     data["outcome"] = topic.outcome
     trail.append(topic=topic, kind=TrailKind.STEP, actor=actor, data=data, at=now)
+    notices.step_changed(topic, source=source, target=target, actor=actor, note=note)
     signals.send_on_commit(
         signals.step_changed,
         Topic,
@@ -360,6 +361,7 @@ def comment_post(*, actor, topic, body, parent=None):
         data={"comment": comment.pk, "parent": parent.pk if parent else None, "body_sha256": trail.text_digest(body)},
         at=comment.created_at,
     )
+    notices.comment_posted(comment)
     signals.send_on_commit(signals.comment_posted, Comment, comment_id=comment.pk, topic_id=topic.pk, actor_id=actor.pk)
     return comment
 
@@ -515,6 +517,7 @@ def meeting_schedule(*, actor, community, starts_at, location="", observer_seats
                 raise ValidationError({"agenda": _("The agenda names a topic that does not exist.")})
             topic = found
         agenda_add(actor=actor, meeting=meeting, topic=topic)
+    notices.meeting_scheduled(meeting)
     signals.send_on_commit(signals.meeting_scheduled, Meeting, meeting_id=meeting.pk, actor_id=actor.pk)
     return meeting
 
@@ -562,6 +565,7 @@ def _meeting_move(meeting, *, actor, starts_at=None, location=None, observer_sea
             },
         )
     if "starts_at" in changed or "location" in changed:
+        notices.meeting_moved(meeting, previous_starts_at=previous)
         signals.send_on_commit(
             signals.meeting_moved,
             Meeting,
@@ -607,6 +611,7 @@ def meeting_cancel(*, actor, meeting, reason):
         trail.append(
             topic=topic, kind=TrailKind.MEETING_CANCELLED, actor=actor, data={"meeting": meeting.pk, "reason": reason}
         )
+    notices.meeting_cancelled(meeting)
     signals.send_on_commit(signals.meeting_cancelled, Meeting, meeting_id=meeting.pk, actor_id=actor.pk)
     return meeting
 
@@ -952,6 +957,7 @@ def objection_answer(*, actor, objection, answer):
         data={"objection": objection.pk, "answer_sha256": trail.text_digest(objection.answer)},
         at=now,
     )
+    notices.objection_answered(objection)
     signals.send_on_commit(
         signals.objection_answered, Objection, objection_id=objection.pk, topic_id=topic.pk, actor_id=actor.pk
     )
@@ -1184,6 +1190,7 @@ def deliberation_days_ensure(*, community_ids=None, months=2, now=None):
                 )
                 if was_created:
                     created += 1
+                    notices.meeting_scheduled(meeting)
                     signals.send_on_commit(signals.meeting_scheduled, Meeting, meeting_id=meeting.pk, actor_id=None)
     return created
 

@@ -315,22 +315,44 @@ def deliveries_send(*, channel, ids, now=None):
         )
         return SendReport(sent=sent, skipped=len(ids) - sent)
     report = SendReport()
+    # One query loads the batch; each delivery then costs a claim and a result.
+    batch = {
+        delivery.pk: delivery
+        for delivery in Delivery.objects.filter(pk__in=ids, channel=channel, status=QUEUED).select_related(
+            "notice", "recipient"
+        )
+    }
     for pk in ids:
-        _send_one(chosen, pk, report)
+        delivery = batch.get(pk)
+        if delivery is None:
+            report.skipped += 1
+            continue
+        _send_one(chosen, delivery, report)
     return report
 
 
-def _send_one(channel, pk, report):
-    moment = timezone.now()
-    claimed = (
-        Delivery.objects.filter(pk=pk, channel=channel.name, status=QUEUED)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=moment))
-        .update(locked_until=moment + _seconds("NOTICE_SEND_LEASE_SECONDS"), attempts=F("attempts") + 1)
-    )
-    if not claimed:
+def _claim(pk, moment):
+    """Take one delivery for sending: still queued and nobody else sending it. Returns its
+    attempts so far (this one included), or None when someone else has it or it is done."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET locked_until = %s, attempts = attempts + 1 "
+            "WHERE id = %s AND status = %s AND (locked_until IS NULL OR locked_until < %s) RETURNING attempts",
+            [adapt(moment + _seconds("NOTICE_SEND_LEASE_SECONDS")), pk, QUEUED, adapt(moment)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _send_one(channel, delivery, report):
+    pk = delivery.pk
+    attempts = _claim(pk, timezone.now())
+    if attempts is None:
         report.skipped += 1
         return
-    delivery = Delivery.objects.select_related("notice", "recipient").get(pk=pk)
+    delivery.attempts = attempts
     problem = channel.unreachable(delivery.recipient)
     if problem:
         Delivery.objects.filter(pk=pk, status=QUEUED).update(status=SUPERSEDED, last_error=problem, locked_until=None)
