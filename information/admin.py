@@ -90,6 +90,13 @@ class AnnouncementForm(forms.ModelForm):
             self.fields["remove_attachments"].label_from_instance = lambda a: f"{a.name} ({filesizeformat(a.size)})"
         else:
             del self.fields["remove_attachments"]
+        # The date and the time box of each moment get their own accessible names.
+        for name in ("publish_at", "expires_at"):
+            widget = self.fields[name].widget
+            if hasattr(widget, "widgets"):
+                label = self.fields[name].label
+                widget.widgets[0].attrs["aria-label"] = _("%(field)s: date") % {"field": label}
+                widget.widgets[1].attrs["aria-label"] = _("%(field)s: time") % {"field": label}
         for name in ("community", "street", "district"):
             if name in self.fields:
                 self.fields[name].help_text = _("Give exactly one of community, street or town, and district.")
