@@ -54,7 +54,8 @@ def community_with_residents(count, with_sms):
     district, _ = District.objects.get_or_create(name="基准测试区", defaults={"ring": 1})
     street, _ = Street.objects.get_or_create(district=district, name="基准测试街道")
     community, _ = Community.objects.get_or_create(
-        code=CODE, defaults={"street": street, "name": "基准测试社区", "typology": "commercial_housing", "stage": "urban"}
+        code=CODE,
+        defaults={"street": street, "name": "基准测试社区", "typology": "commercial_housing", "stage": "urban"},
     )
     have = Residency.objects.filter(community=community, status=Residency.Status.VERIFIED).count()
     if have < count:
@@ -71,7 +72,13 @@ def community_with_residents(count, with_sms):
             )
             Residency.objects.bulk_create(
                 [
-                    Residency(user=user, community=community, status=Residency.Status.VERIFIED, requested_at=now, decided_at=now)
+                    Residency(
+                        user=user,
+                        community=community,
+                        status=Residency.Status.VERIFIED,
+                        requested_at=now,
+                        decided_at=now,
+                    )
                     for user in users
                 ]
             )
@@ -92,7 +99,9 @@ def community_with_residents(count, with_sms):
 def staff_for(community):
     staff, created = User.objects.get_or_create(username="bench-staff", defaults={"display_name": "基准工作人员"})
     if created:
-        root = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser("bench-root", password=None)
+        root = User.objects.filter(is_superuser=True).first() or User.objects.create_superuser(
+            "bench-root", password=None
+        )
         community_services.staff_grant(actor=root, user=staff, community=community)
     return staff
 
@@ -125,7 +134,9 @@ def fan_out(community, staff):
     deliberation_services.meeting_schedule(actor=staff, community=community, starts_at=starts_at, location="社区议事厅")
     tasks.dispatch.apply()
     notice = Notice.objects.get(community=community)
-    pending = Delivery.objects.filter(notice=notice, channel=Delivery.Channel.IN_APP).exclude(status=Delivery.Status.SENT)
+    pending = Delivery.objects.filter(notice=notice, channel=Delivery.Channel.IN_APP).exclude(
+        status=Delivery.Status.SENT
+    )
     while pending.exists():
         tasks.dispatch.apply()
     elapsed = time.perf_counter() - started
@@ -135,13 +146,23 @@ def fan_out(community, staff):
 
 
 def bulk_insert(community, user_ids):
-    notice = Notice.objects.create(kind="bench.bulk_insert", community=community, due_at=timezone.now(), status="dispatched")
+    notice = Notice.objects.create(
+        kind="bench.bulk_insert", community=community, due_at=timezone.now(), status="dispatched"
+    )
     now = timezone.now()
     started = time.perf_counter()
     with transaction.atomic():
         Delivery.objects.bulk_create(
             [
-                Delivery(notice=notice, recipient_id=pk, channel="app", status="sent", sent_at=now, available_at=now, created_at=now)
+                Delivery(
+                    notice=notice,
+                    recipient_id=pk,
+                    channel="app",
+                    status="sent",
+                    sent_at=now,
+                    available_at=now,
+                    created_at=now,
+                )
                 for pk in user_ids
             ],
             batch_size=5000,
@@ -152,7 +173,9 @@ def bulk_insert(community, user_ids):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--residents", type=int, default=100_000)
-    parser.add_argument("--with-sms", action="store_true", help="residents have phones: SMS deliveries are expanded too")
+    parser.add_argument(
+        "--with-sms", action="store_true", help="residents have phones: SMS deliveries are expanded too"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
@@ -165,7 +188,9 @@ def main():
 
     sent, total, fan_seconds = fan_out(community, staff)
     user_ids = list(
-        Residency.objects.filter(community=community, status=Residency.Status.VERIFIED).values_list("user_id", flat=True)
+        Residency.objects.filter(community=community, status=Residency.Status.VERIFIED).values_list(
+            "user_id", flat=True
+        )
     )
     insert_seconds = bulk_insert(community, user_ids[:sent])
     clean(community)
@@ -173,8 +198,12 @@ def main():
     fan_rate = sent / fan_seconds
     insert_rate = sent / insert_seconds
     ratio = fan_rate / insert_rate
-    print(f"PostgreSQL {connection.pg_version // 10000}, {args.residents:,} residents, lead {settings.NOTICE_LEAD_DAYS} days")
-    print(f"fan-out:     {sent:,} in-app deliveries sent ({total:,} deliveries in all) in {fan_seconds:.2f} s = {fan_rate:,.0f} deliveries/s")
+    print(
+        f"PostgreSQL {connection.pg_version // 10000}, {args.residents:,} residents, lead {settings.NOTICE_LEAD_DAYS} days"
+    )
+    print(
+        f"fan-out:     {sent:,} in-app deliveries sent ({total:,} deliveries in all) in {fan_seconds:.2f} s = {fan_rate:,.0f} deliveries/s"
+    )
     print(f"bulk insert: {sent:,} rows in {insert_seconds:.2f} s = {insert_rate:,.0f} rows/s")
     print(f"ratio:       {ratio:.0%} of the bulk-insert rate (target >= 25%)")
     return 0 if ratio >= 0.25 else 1

@@ -66,7 +66,9 @@ def meeting_recipients(meeting, notice):
     residents = Residency.objects.filter(community_id=meeting.community_id, status=Residency.Status.VERIFIED)
     observers = ObserverRegistration.objects.filter(meeting=meeting, cancelled_at__isnull=True)
     return get_user_model().objects.filter(
-        Q(pk__in=council.values("user_id")) | Q(pk__in=residents.values("user_id")) | Q(pk__in=observers.values("user_id"))
+        Q(pk__in=council.values("user_id"))
+        | Q(pk__in=residents.values("user_id"))
+        | Q(pk__in=observers.values("user_id"))
     )
 
 
@@ -181,9 +183,7 @@ def meeting_cancelled_content(meeting, notice):
 def _locked_meeting_notices(meeting):
     """Lock the meeting's notices first: a dispatcher expanding one right now finishes, and
     we then see whether it went out (PostgreSQL re-reads a locked row after the wait)."""
-    return list(
-        notice_selectors.notices_about(meeting, MEETING_KINDS).select_for_update().order_by("pk")
-    )
+    return list(notice_selectors.notices_about(meeting, MEETING_KINDS).select_for_update().order_by("pk"))
 
 
 def _last_told(notices):
@@ -251,7 +251,9 @@ def meeting_cancelled(meeting):
     notice = notice_services.notice_schedule(
         kind=MEETING_CANCELLED, subject=meeting, due_at=clock.now(), params={"starts_at": told.params.get("starts_at")}
     )
-    notice_services.notices_supersede(subject=meeting, kinds=TELLING_KINDS, by=notice, reason="The meeting was cancelled.")
+    notice_services.notices_supersede(
+        subject=meeting, kinds=TELLING_KINDS, by=notice, reason="The meeting was cancelled."
+    )
     return notice
 
 
@@ -265,9 +267,7 @@ def meeting_notice_state(meeting):
 
 # Topics: step changes to the author and followers
 def topic_recipients(topic, notice):
-    users = get_user_model().objects.filter(
-        Q(pk=topic.raised_by_id) | Q(pk__in=notice_selectors.follower_ids(topic))
-    )
+    users = get_user_model().objects.filter(Q(pk=topic.raised_by_id) | Q(pk__in=notice_selectors.follower_ids(topic)))
     actor = notice.params.get("actor")
     return users.exclude(pk=actor) if actor else users
 
@@ -277,7 +277,12 @@ def step_changed_content(topic, notice):
     outcome = notice.params.get("outcome")
     lines = [
         _("The topic “%(title)s” of %(community)s moved from “%(from)s” to “%(to)s”.")
-        % {"title": topic.title, "community": topic.community.name, "from": Step(notice.params["from"]).label, "to": target.label}
+        % {
+            "title": topic.title,
+            "community": topic.community.name,
+            "from": Step(notice.params["from"]).label,
+            "to": target.label,
+        }
     ]
     if outcome and outcome != Outcome.PENDING:
         lines.append(_("Outcome: %(outcome)s") % {"outcome": Outcome(outcome).label})
@@ -450,5 +455,7 @@ def register():
             subject_key="community",
         )
     )
-    registry.register_daily(Daily(kind=OVERDUE_DIGEST, subjects=communities_with_overdue_topics, at=datetime.time(8, 0)))
+    registry.register_daily(
+        Daily(kind=OVERDUE_DIGEST, subjects=communities_with_overdue_topics, at=datetime.time(8, 0))
+    )
     registry.register_followable(Followable(name="topic", model=Topic))

@@ -176,7 +176,8 @@ class DeliveryAdmin(ReadOnlyAdmin):
         skipped = len(deliveries) - count
         self.message_user(
             request,
-            ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count) % {"count": count},
+            ngettext("%(count)d delivery queued again.", "%(count)d deliveries queued again.", count)
+            % {"count": count},
             messages.SUCCESS,
         )
         if skipped:

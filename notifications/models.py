@@ -81,7 +81,9 @@ class Notice(models.Model):
         if not self.content:
             return {}
         language = language or translation.get_language() or settings.LANGUAGE_CODE
-        return self.content.get(language) or self.content.get(settings.LANGUAGE_CODE) or next(iter(self.content.values()))
+        return (
+            self.content.get(language) or self.content.get(settings.LANGUAGE_CODE) or next(iter(self.content.values()))
+        )
 
     def title(self, language=None):
         return self.text(language).get("title", "") or f"#{self.pk}"
@@ -138,7 +140,9 @@ class Delivery(models.Model):
             models.Index(fields=["available_at"], condition=Q(status="queued"), name="delivery_queued"),
             models.Index(fields=["recipient", "channel", "status", "-id"], name="delivery_inbox"),
             models.Index(
-                fields=["recipient"], condition=Q(channel="app", status="sent", read_at__isnull=True), name="delivery_unread"
+                fields=["recipient"],
+                condition=Q(channel="app", status="sent", read_at__isnull=True),
+                name="delivery_unread",
             ),
         ]
 

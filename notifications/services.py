@@ -93,7 +93,13 @@ def notice_schedule(*, kind, subject=None, due_at=None, params=None, short_notic
     the notice exists once per kind and key: a second call returns the first notice.
     """
     return _schedule(
-        kind=kind, subject=subject, due_at=due_at, params=params, short_notice=short_notice, key=key, community=community
+        kind=kind,
+        subject=subject,
+        due_at=due_at,
+        params=params,
+        short_notice=short_notice,
+        key=key,
+        community=community,
     )[0]
 
 
@@ -157,7 +163,7 @@ def notices_dispatch(*, now=None, limit=200):
     """Claim the notices due by `now`, one transaction each, and expand their recipients."""
     moment = now or timezone.now()
     report = DispatchReport()
-    for _ in range(limit):
+    for _turn in range(limit):
         with transaction.atomic():
             notice = _claim_due_notice(moment)
             if notice is None:
@@ -370,7 +376,11 @@ def _send_one(channel, delivery, report):
         return
     # The guard that makes a second send impossible to record, and a sent delivery final.
     Delivery.objects.filter(pk=pk).exclude(status=SENT).update(
-        status=SENT, sent_at=timezone.now(), provider_message_id=str(message_id or "")[:100], locked_until=None, last_error=""
+        status=SENT,
+        sent_at=timezone.now(),
+        provider_message_id=str(message_id or "")[:100],
+        locked_until=None,
+        last_error="",
     )
     report.sent += 1
 
@@ -497,7 +507,13 @@ def daily_notices_plan(*, now=None):
             key = f"{ContentType.objects.get_for_model(subject).pk}:{subject.pk}:{local.date().isoformat()}"
             with transaction.atomic():
                 _notice, was_created = _schedule(
-                    kind=daily.kind, subject=subject, due_at=moment, params=None, short_notice=False, key=key, community=None
+                    kind=daily.kind,
+                    subject=subject,
+                    due_at=moment,
+                    params=None,
+                    short_notice=False,
+                    key=key,
+                    community=None,
                 )
             created += was_created
     return created

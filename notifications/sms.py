@@ -192,14 +192,18 @@ class TencentBackend(BaseBackend):
             response = self.client().SendSms(self.request(message))
         except TencentCloudSDKException as exc:
             code = exc.get_code() or ""
-            raise SmsError(f"{code}: {exc.get_message()}", transient=code.startswith(TENCENT_TRANSIENT), code=code) from exc
+            raise SmsError(
+                f"{code}: {exc.get_message()}", transient=code.startswith(TENCENT_TRANSIENT), code=code
+            ) from exc
         statuses = response.SendStatusSet or []
         if not statuses:
             raise SmsError(f"No send status in the answer (request {response.RequestId}).", transient=True)
         status = statuses[0]
         if status.Code != "Ok":
             raise SmsError(
-                f"{status.Code}: {status.Message}", transient=status.Code.startswith(TENCENT_TRANSIENT), code=status.Code
+                f"{status.Code}: {status.Message}",
+                transient=status.Code.startswith(TENCENT_TRANSIENT),
+                code=status.Code,
             )
         return status.SerialNo or response.RequestId
 
@@ -210,7 +214,9 @@ def get_backend(path=None, **options):
 
 def send_sms(phone, text, *, ref="", template="", params=(), backend=None):
     """Send one message now; returns the provider's message id or raises SmsError."""
-    return (backend or get_backend()).send(SmsMessage(phone=phone, text=text, ref=ref, template=template, params=tuple(params)))
+    return (backend or get_backend()).send(
+        SmsMessage(phone=phone, text=text, ref=ref, template=template, params=tuple(params))
+    )
 
 
 def today_folder(path=None):

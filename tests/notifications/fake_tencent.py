@@ -33,7 +33,10 @@ class FakeTencentSms:
                     time.sleep(server.delay)
                 request_id = str(uuid.uuid4())
                 if mode == "internal":
-                    answer = {"Error": {"Code": "InternalError.Timeout", "Message": "upstream timed out"}, "RequestId": request_id}
+                    answer = {
+                        "Error": {"Code": "InternalError.Timeout", "Message": "upstream timed out"},
+                        "RequestId": request_id,
+                    }
                 else:
                     answer = {
                         "SendStatusSet": [
@@ -78,4 +81,3 @@ class FakeTencentSms:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
-

@@ -236,7 +236,9 @@ def test_a_notice_that_no_longer_holds_is_superseded_not_sent(news_kind, communi
     assert not Delivery.objects.exists()
 
 
-def test_superseded_and_withdrawn_notices_send_nothing(news_kind, community, people, django_capture_on_commit_callbacks):
+def test_superseded_and_withdrawn_notices_send_nothing(
+    news_kind, community, people, django_capture_on_commit_callbacks
+):
     pending = schedule(community, timezone.now())
     assert services.notices_supersede(subject=community, kinds=[TEST_KIND], reason="moved") == 1
     services.notices_dispatch()

@@ -25,7 +25,6 @@ from django.db.models import Count
 from django.utils import timezone
 
 from communities.models import Residency
-from deliberation import notices
 from deliberation import services as deliberation_services
 from deliberation.models import Meeting
 from notifications.models import Delivery, Notice
@@ -197,8 +196,7 @@ def wait_for(condition, *, timeout, what, drill=None):
         time.sleep(0.2)
     state = list(Delivery.objects.values("channel", "status").annotate(n=Count("pk")).order_by("channel", "status"))
     raise AssertionError(
-        f"timed out waiting for {what}; deliveries now: {state}"
-        + (f"\n{drill.logs()}" if drill else "")
+        f"timed out waiting for {what}; deliveries now: {state}" + (f"\n{drill.logs()}" if drill else "")
     )
 
 
@@ -248,7 +246,10 @@ def assert_exactly_once(users, drill, notice=None):
 
 def short_notice_meeting(community, staff, days=2):
     return deliberation_services.meeting_schedule(
-        actor=staff, community=community, starts_at=timezone.now() + datetime.timedelta(days=days), location="社区议事厅"
+        actor=staff,
+        community=community,
+        starts_at=timezone.now() + datetime.timedelta(days=days),
+        location="社区议事厅",
     )
 
 
@@ -310,7 +311,10 @@ def test_worker_and_beat_down_across_the_due_time(drill, world):
     users = residents(community, 300)
     lead = datetime.timedelta(days=settings.NOTICE_LEAD_DAYS)
     meeting = deliberation_services.meeting_schedule(
-        actor=staff, community=community, starts_at=timezone.now() + lead + datetime.timedelta(seconds=3), location="议事厅"
+        actor=staff,
+        community=community,
+        starts_at=timezone.now() + lead + datetime.timedelta(seconds=3),
+        location="议事厅",
     )
     notice = Notice.objects.get()
     assert not notice.short_notice
@@ -347,10 +351,15 @@ def test_a_meeting_moved_after_its_notice_was_queued_sends_nothing_for_the_old_d
     drill.beat()
     lead = datetime.timedelta(days=settings.NOTICE_LEAD_DAYS)
     meeting = deliberation_services.meeting_schedule(
-        actor=staff, community=community, starts_at=timezone.now() + lead + datetime.timedelta(seconds=4), location="议事厅"
+        actor=staff,
+        community=community,
+        starts_at=timezone.now() + lead + datetime.timedelta(seconds=4),
+        location="议事厅",
     )
     old = Notice.objects.get()
-    deliberation_services.meeting_move(actor=staff, meeting=meeting, starts_at=meeting.starts_at + datetime.timedelta(days=1))
+    deliberation_services.meeting_move(
+        actor=staff, meeting=meeting, starts_at=meeting.starts_at + datetime.timedelta(days=1)
+    )
     time.sleep(max((old.due_at - timezone.now()).total_seconds(), 0) + 4)
     old.refresh_from_db()
     assert old.status == Notice.Status.SUPERSEDED
@@ -360,7 +369,7 @@ def test_a_meeting_moved_after_its_notice_was_queued_sends_nothing_for_the_old_d
 
 def test_sms_provider_errors_and_timeouts_are_retried_then_fail_visibly(drill, world, client):
     community, staff = world
-    users = residents(community, 4, email_every=2)
+    residents(community, 4, email_every=2)
     # Errors, then a timeout, then errors: every attempt fails, and the other channels go.
     with FakeTencentSms(mode=["internal", "timeout", "internal"], delay=2.5) as fake:
         drill.env.update(
@@ -389,8 +398,9 @@ def test_sms_provider_errors_and_timeouts_are_retried_then_fail_visibly(drill, w
         failed = list(Delivery.objects.filter(channel=SMS))
         assert {d.attempts for d in failed} == {3}
         assert all("InternalError" in d.last_error or "ClientNetworkError" in d.last_error for d in failed)
-        attempts_at = sorted(r["body"]["SessionContext"] for r in fake.requests)
-        assert len(attempts_at) == 12
+        # Three attempts for each of the four messages, each with its delivery's reference.
+        refs = [r["body"]["SessionContext"] for r in fake.requests]
+        assert len(refs) == 12 and len(set(refs)) == 4
     admin = get_user_model().objects.filter(is_superuser=True).first()
     client.force_login(admin)
     page = client.get("/admin/notifications/delivery/?status__exact=failed&channel__exact=sms").content.decode()

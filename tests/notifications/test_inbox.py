@@ -160,7 +160,9 @@ def test_admin_lists_notices_and_deliveries_with_status_counts(news_kind, client
 def test_admin_shows_the_provider_error_and_resends(news_kind, client, community, admin_user, resident):
     deliver(community)
     failed = Delivery.objects.get(channel=SMS)
-    Delivery.objects.filter(pk=failed.pk).update(status="failed", last_error="InternalError.Timeout: upstream timed out")
+    Delivery.objects.filter(pk=failed.pk).update(
+        status="failed", last_error="InternalError.Timeout: upstream timed out"
+    )
     client.force_login(admin_user)
     page = client.get("/admin/notifications/delivery/?status__exact=failed").content.decode()
     assert "InternalError.Timeout: upstream timed out" in page
@@ -216,3 +218,20 @@ def test_follow_and_unfollow_through_the_api(api_client, community, resident, mo
     services.follow_by_default(user=resident, subject=community)
     assert not Follow.objects.get().active
     assert api_client.get("/api/v1/follows/").json()["count"] == 0
+
+
+def test_officials_see_short_notice_notices_of_the_communities_they_oversee(
+    news_kind, client, community, other_community, admin_user
+):
+    factories.resident(community, actor=admin_user)
+    services.notice_schedule(kind=TEST_KIND, subject=community, short_notice=True)
+    services.notice_schedule(kind=TEST_KIND, subject=other_community, short_notice=True)
+    official = factories.official(district=community.street.district, actor=admin_user, is_staff=True)
+    client.force_login(official)
+    response = client.get("/admin/notifications/notice/?short_notice__exact=1")
+    assert response.status_code == 200
+    assert [n.community_id for n in response.context["cl"].result_list] == [community.pk]
+    # They look; they do not resend.
+    deliveries = client.get("/admin/notifications/delivery/")
+    assert deliveries.status_code == 200
+    assert "resend_failed" not in deliveries.content.decode()

@@ -80,7 +80,9 @@ def test_the_notice_goes_five_days_ahead_never_earlier(w, django_capture_on_comm
     assert set(in_app.values_list("recipient_id", flat=True)) == everyone(w)
     assert w.outsider.pk not in set(Delivery.objects.values_list("recipient_id", flat=True))
     # Council members here have no phone; the residents do, and opted in to e-mail.
-    assert set(Delivery.objects.filter(channel=SMS).values_list("recipient_id", flat=True)) == {u.pk for u in w.residents}
+    assert set(Delivery.objects.filter(channel=SMS).values_list("recipient_id", flat=True)) == {
+        u.pk for u in w.residents
+    }
     assert Delivery.objects.filter(channel=EMAIL, status="sent").count() == 2
     # Again, and again: nothing more.
     tick(django_capture_on_commit_callbacks)
@@ -88,7 +90,9 @@ def test_the_notice_goes_five_days_ahead_never_earlier(w, django_capture_on_comm
 
 
 def test_its_content_has_date_place_agenda_seats_and_how_to_register(w, django_capture_on_commit_callbacks, settings):
-    topic = services.topic_raise(actor=w.residents[0], community=w.community, title="更换楼道灯", body=BODY, category="public_space")
+    topic = services.topic_raise(
+        actor=w.residents[0], community=w.community, title="更换楼道灯", body=BODY, category="public_space"
+    )
     services.topic_advance(actor=w.staff, topic=topic, to=Step.REVIEW)
     meeting = schedule(w, T0 + datetime.timedelta(days=2), observer_seats=10, agenda=[topic])
     services.observer_register(actor=w.residents[1], meeting=meeting)
@@ -162,7 +166,10 @@ def test_moved_after_its_notice_a_change_notice_goes_at_once(w, django_capture_o
     body = change.content["en"]["body"]
     assert "has changed" in body and "It was set for" in body
     # The SMS and e-mail that carried the old date never went; the change did.
-    assert Delivery.objects.filter(channel=SMS, status="sent").values_list("notice_id", flat=True).distinct().get() == change.pk
+    assert (
+        Delivery.objects.filter(channel=SMS, status="sent").values_list("notice_id", flat=True).distinct().get()
+        == change.pk
+    )
 
 
 def test_cancelled_before_its_notice_nothing_ever_goes(w, django_capture_on_commit_callbacks):
@@ -186,7 +193,9 @@ def test_cancelled_after_its_notice_a_cancellation_goes_at_once(w, django_captur
     assert len(inbox(w.council[0])) == 2
 
 
-def test_a_meeting_changed_behind_the_services_back_is_not_noticed_for_the_old_date(w, django_capture_on_commit_callbacks):
+def test_a_meeting_changed_behind_the_services_back_is_not_noticed_for_the_old_date(
+    w, django_capture_on_commit_callbacks
+):
     meeting = schedule(w, T0 + datetime.timedelta(days=7))
     Meeting.objects.filter(pk=meeting.pk).update(starts_at=meeting.starts_at + datetime.timedelta(hours=2))
     w.clock.move_to(T0 + datetime.timedelta(days=2, minutes=1), tick=False)
@@ -209,7 +218,9 @@ def test_the_api_names_the_meeting(w, api_client, django_capture_on_commit_callb
 def test_step_changes_reach_the_author_and_followers_not_the_actor(w, django_capture_on_commit_callbacks):
     author, commenter = w.residents
     quiet = factories.resident(w.community, actor=w.admin)
-    topic = services.topic_raise(actor=author, community=w.community, title="更换楼道灯", body=BODY, category="public_space")
+    topic = services.topic_raise(
+        actor=author, community=w.community, title="更换楼道灯", body=BODY, category="public_space"
+    )
     services.comment_post(actor=commenter, topic=topic, body="同意，尽快更换。")
     services.comment_post(actor=quiet, topic=topic, body="我也同意。")
     notice_services.unfollow(user=quiet, subject=topic)
@@ -228,7 +239,9 @@ def test_an_answered_objection_reaches_its_author(w, django_capture_on_commit_ca
     from deliberation.models import Objection
 
     objector = w.residents[0]
-    topic = services.topic_raise(actor=objector, community=w.community, title="更换楼道灯", body=BODY, category="public_space")
+    topic = services.topic_raise(
+        actor=objector, community=w.community, title="更换楼道灯", body=BODY, category="public_space"
+    )
     Objection.objects.create(topic=topic, author=objector, body="费用太高")
     objection = Objection.objects.get()
     # A resolution under publicity is what objections answer; the answer service checks only
@@ -241,7 +254,9 @@ def test_an_answered_objection_reaches_its_author(w, django_capture_on_commit_ca
 
 
 def test_overdue_topics_reach_staff_once_a_day(w, django_capture_on_commit_callbacks):
-    topic = services.topic_raise(actor=w.residents[0], community=w.community, title="更换楼道灯", body=BODY, category="public_space")
+    topic = services.topic_raise(
+        actor=w.residents[0], community=w.community, title="更换楼道灯", body=BODY, category="public_space"
+    )
     topic.refresh_from_db()
     morning = timezone.localtime(topic.step_due_at).replace(hour=9, minute=0) + datetime.timedelta(days=1)
     w.clock.move_to(morning, tick=False)

@@ -2,7 +2,6 @@
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,10 @@ def test_fit_keeps_one_segment_where_it_can():
     long_place = "Community service centre, second floor, room 204, east entrance"
     text = sms.fit("Council meets May 20 19:00", url, optional=long_place)
     assert len(text) == 70 and text.endswith(url) and "…" in text
-    assert sms.fit("议事会5月20日 19:00开会", url, optional="社区党群服务中心二楼会议室") == f"议事会5月20日 19:00开会 社区党群服务中心二楼会议室 {url}"
+    assert (
+        sms.fit("议事会5月20日 19:00开会", url, optional="社区党群服务中心二楼会议室")
+        == f"议事会5月20日 19:00开会 社区党群服务中心二楼会议室 {url}"
+    )
     # When the required parts alone are too long, nothing is cut from them.
     head = "x" * 60
     assert sms.fit(head, url, optional="place") == f"{head} {url}"
