@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework.routers import SimpleRouter
 
 from communities import api as communities_api
+from deliberation import api as deliberation_api
 from information import api as information_api
 from notifications import api as notifications_api
 from surveys import api as surveys_api
@@ -15,6 +16,11 @@ from . import opendata, sms_views
 router = SimpleRouter()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
 router.register("residencies", communities_api.ResidencyViewSet, basename="api-residency")
+router.register("topics", deliberation_api.TopicViewSet, basename="api-topic")
+router.register("comments", deliberation_api.CommentViewSet, basename="api-comment")
+router.register("objections", deliberation_api.ObjectionViewSet, basename="api-objection")
+router.register("tasks", deliberation_api.TaskViewSet, basename="api-task")
+router.register("meetings", deliberation_api.MeetingViewSet, basename="api-meeting")
 router.register("notifications", notifications_api.NotificationViewSet, basename="api-notification")
 router.register("follows", notifications_api.FollowViewSet, basename="api-follow")
 router.register("announcements", information_api.AnnouncementViewSet, basename="api-announcement")

@@ -275,6 +275,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ResidencyStatusEnum": "communities.models.Residency.Status",
         "ResidencyEndReasonEnum": "communities.models.Residency.EndReason",
+        "TopicStepEnum": "deliberation.workflow.Step",
+        "TopicOutcomeEnum": "deliberation.workflow.Outcome",
+        "TopicCategoryEnum": "deliberation.models.TopicCategory",
+        "MeetingStatusEnum": "deliberation.models.Meeting.Status",
+        "AttendanceStatusEnum": "deliberation.models.Attendance.Status",
+        "BallotChoiceEnum": "deliberation.models.Ballot.Choice",
         "AnnouncementCategoryEnum": "information.models.Category",
         "ServiceCategoryEnum": "information.models.ServiceCategory",
         "AnnouncementStateEnum": "information.models.AnnouncementState",

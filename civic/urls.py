@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/login/sms/", sms_views.sms_login_page, name="sms-login"),
     path("open-data/decisions/", opendata.decisions_page, name="open-data-decisions"),
     path("", include("communities.urls")),
+    path("", include("deliberation.urls")),
     path("", include("information.urls")),
     path("", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),

@@ -9,7 +9,7 @@ a role.
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Avg, Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from communities.models import BodyKind, Membership
@@ -437,3 +437,74 @@ def observer_registration_for(user, meeting):
     if user is None or not user.is_authenticated:
         return None
     return ObserverRegistration.objects.filter(meeting=meeting, user=user, cancelled_at__isnull=True).first()
+
+
+# Single records for the pages and the API (fetch-and-check: missing -> DoesNotExist)
+def comment_get(comment_id):
+    return Comment.objects.select_related("topic__community__street__district", "author").get(pk=comment_id)
+
+
+def objection_get(objection_id):
+    return Objection.objects.select_related("topic__community__street__district", "author").get(pk=objection_id)
+
+
+def task_get(task_id):
+    return Task.objects.select_related(
+        "topic__community__street__district", "owner_body", "owner_user", "supervisor"
+    ).get(pk=task_id)
+
+
+def topics_in_step_order(topics):
+    """A topic list ordered the way the method runs (collect first), newest first in each step."""
+    order = Case(
+        *(When(step=step, then=Value(number)) for number, step in enumerate(STEPS)), output_field=IntegerField()
+    )
+    return topics.annotate(step_order=order).order_by("step_order", "-created_at", "-pk")
+
+
+def community_topic_counts(community, now=None):
+    """How many of a community's topics stand in each step, and how many are overdue (2 queries)."""
+    topics = Topic.objects.filter(community=community)
+    counts = topics.count_by_step()
+    overdue = topics.overdue(now).count()
+    return counts, overdue
+
+
+def meetings_with_agenda(meetings):
+    """Meetings with their agenda items (topic and vote), ordered, in one more query."""
+    items = AgendaItem.objects.select_related("topic", "vote").order_by("position", "pk")
+    return meetings.prefetch_related(Prefetch("agenda_items", queryset=items, to_attr="agenda"))
+
+
+def meetings_of(community, *, upcoming, now=None):
+    """A community's coming meetings (soonest first) or past ones (latest first), each with
+    `seats_left` and `agenda_count`."""
+    meetings = meeting_list(community=community, upcoming=upcoming, now=now)
+    counted = AgendaItem.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting")
+    return meetings.annotate(
+        agenda_count=Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0)
+    )
+
+
+def body_ids_of(user):
+    """The bodies a person currently sits on (owners of implementation tasks)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(Membership.objects.current().filter(user=user).values_list("body_id", flat=True))
+
+
+def comment_as_seen_by(comment, user, now=None):
+    """One comment with what `user` may see and do with it, by the rules of topic_comments."""
+    now = now or clock.now()
+    topic = comment.topic
+    user_id = getattr(user, "pk", None)
+    mine = user_id is not None and comment.author_id == user_id
+    participant = user is not None and can(user, "comment.post", topic)
+    open_for_comments = topic.step in CONSULTATION_STEPS
+    comment.shown = comment.is_visible or mine or (user is not None and can(user, "comment.moderate", topic))
+    if not comment.shown:
+        comment.body = ""
+    comment.can_edit = mine and comment.is_visible and open_for_comments and now <= comment.editable_until()
+    comment.can_report = participant and not mine and comment.is_visible
+    comment.can_reply = participant and open_for_comments and comment.is_visible and comment.parent_id is None
+    return comment

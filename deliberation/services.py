@@ -693,6 +693,35 @@ def agenda_add(*, actor, meeting, topic, position=None):
     return item
 
 
+@transaction.atomic
+def agenda_remove(*, actor, meeting, topic):
+    """Take a topic off a meeting's agenda before the meeting, e.g. to put it on another one.
+
+    The trail keeps both the acceptance and this removal (an `agenda` entry marked
+    `removed`); a topic already accepted for the vote stays at that step and waits for a
+    place on another agenda.
+    """
+    meeting = _lock_meeting(meeting)
+    _require(actor, "meeting.manage", meeting, _("Only this community's staff set the agenda."))
+    topic = _lock_topic(topic)
+    item = AgendaItem.objects.filter(meeting=meeting, topic=topic).select_related("vote").first()
+    if item is None:
+        raise Conflict(_("The topic is not on this meeting's agenda."))
+    if meeting.status != Meeting.Status.SCHEDULED or meeting.has_started:
+        raise Conflict(_("Topics can be taken off the agenda only before the meeting starts."))
+    if getattr(item, "vote", None) is not None:
+        raise Conflict(_("The council has voted on this topic; the vote stays on the record."))
+    position = item.position
+    item.delete()
+    trail.append(
+        topic=topic,
+        kind=TrailKind.AGENDA,
+        actor=actor,
+        data={"meeting": meeting.pk, "starts_at": meeting.starts_at, "position": position, "removed": True},
+    )
+    return meeting
+
+
 def _voted(meeting):
     return Vote.objects.filter(agenda_item__meeting=meeting).exists()
 

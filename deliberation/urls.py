@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("communities/<int:community_id>/topics/", views.community_topics, name="community-topics"),
+    path("communities/<int:community_id>/topics/new/", views.topic_raise, name="topic-raise"),
+    path("communities/<int:community_id>/meetings/", views.community_meetings, name="community-meetings"),
+    path("topics/<int:topic_id>/", views.topic_detail, name="topic-detail"),
+    path("topics/<int:topic_id>/advance/", views.topic_advance, name="topic-advance"),
+    path("topics/<int:topic_id>/support/", views.topic_support, name="topic-support"),
+    path("topics/<int:topic_id>/comments/", views.comment_post, name="topic-comment"),
+    path("topics/<int:topic_id>/objections/", views.objection_lodge, name="topic-objection"),
+    path("topics/<int:topic_id>/rating/", views.rating_give, name="topic-rating"),
+    path("topics/<int:topic_id>/record/", views.topic_record, name="topic-record"),
+    path("topics/<int:topic_id>/record.json", views.topic_record_json, name="topic-record-json"),
+    path("comments/<int:comment_id>/edit/", views.comment_edit, name="comment-edit"),
+    path("comments/<int:comment_id>/report/", views.comment_report, name="comment-report"),
+    path("comments/<int:comment_id>/moderate/", views.comment_moderate, name="comment-moderate"),
+    path("objections/<int:objection_id>/answer/", views.objection_answer, name="objection-answer"),
+    path("tasks/<int:task_id>/progress/", views.progress_report, name="task-progress"),
+    path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:meeting_id>/gallery/", views.meeting_gallery, name="meeting-gallery"),
+]

@@ -1,0 +1,666 @@
+"""Residents' deliberation pages: a community's topics, a topic with its seven steps, raising a
+topic, the meeting page with the public gallery, and the archive's record.
+
+Every page works without JavaScript: each action is a plain form that posts to its own URL,
+which calls one service and sends the person back to the page. When a service refuses, the
+page is shown again with the reason and the status the API would give (400 bad input, 403
+not allowed, 409 the state of things refuses it), and nothing has changed.
+"""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.errors import Conflict
+from communities.forms import add_service_errors
+from communities.models import Body, Community
+from communities.permissions import can
+from communities.services import community_get
+
+from . import clock, selectors, services
+from .forms import (
+    AnswerForm,
+    CommentEditForm,
+    CommentForm,
+    ModerateForm,
+    ObjectionForm,
+    ProgressForm,
+    RatingForm,
+    ReportForm,
+    TopicFilterForm,
+    TopicRaiseForm,
+)
+from .models import Attendance, Ballot, Comment, Meeting, Objection, Task, Topic, TopicCategory, TrailKind
+from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, moves_from
+
+TOPICS_PAGE_SIZE = 20
+MEETINGS_PAGE_SIZE = 20
+UPCOMING_SHOWN = 12
+
+
+# Fetch-and-check
+def _community_or_404(community_id):
+    try:
+        return community_get(community_id)
+    except Community.DoesNotExist as exc:
+        raise Http404(_("There is no such community.")) from exc
+
+
+def _topic_or_404(topic_id):
+    try:
+        return selectors.topic_get(topic_id)
+    except Topic.DoesNotExist as exc:
+        raise Http404(_("There is no such topic.")) from exc
+
+
+def _meeting_or_404(meeting_id):
+    try:
+        return selectors.meeting_get(meeting_id)
+    except Meeting.DoesNotExist as exc:
+        raise Http404(_("There is no such meeting.")) from exc
+
+
+def _comment_or_404(comment_id):
+    try:
+        return selectors.comment_get(comment_id)
+    except Comment.DoesNotExist as exc:
+        raise Http404(_("There is no such comment.")) from exc
+
+
+def _page(paginator, number, message):
+    try:
+        return paginator.page(number or 1)
+    except InvalidPage as exc:
+        raise Http404(message) from exc
+
+
+def _error_text(exc):
+    """One sentence for a message box from whatever a service raised."""
+    if isinstance(exc, Conflict):
+        return " ".join([exc.message, *exc.blockers])
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return " ".join(str(m) for messages_ in exc.message_dict.values() for m in messages_)
+        return " ".join(str(m) for m in exc.messages)
+    return str(exc) or _("You are not allowed to do this.")
+
+
+def _status_of(exc):
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 400
+
+
+# A community's topics
+def community_topics(request, community_id):
+    community = _community_or_404(community_id)
+    form = TopicFilterForm(request.GET)
+    valid = form.is_valid()
+    step = (form.cleaned_data.get("step") or None) if valid else None
+    overdue = True if valid and form.cleaned_data.get("overdue") else None
+    topics = selectors.topics_in_step_order(selectors.topic_list(community=community, step=step, overdue=overdue))
+    page = _page(Paginator(topics, TOPICS_PAGE_SIZE), request.GET.get("page"), _("There is no such page of topics."))
+    counts, overdue_count = selectors.community_topic_counts(community)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "community": community,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "step_counts": [{"step": s.value, "label": s.label, "count": counts[s.value]} for s in STEPS],
+        "total": sum(counts.values()),
+        "overdue_count": overdue_count,
+        "selected_step": step,
+        "overdue_only": bool(overdue),
+        "can_raise": can(request.user, "topic.raise", community),
+    }
+    return render(request, "deliberation/topic_list.html", context, status=200 if valid else 400)
+
+
+def _bodies_for(user, community):
+    """The bodies a person may raise a topic for: all of them for staff, else their own."""
+    bodies = Body.objects.filter(community=community).order_by("kind", "name")
+    if can(user, "topic.manage", community):
+        return list(bodies)
+    return list(bodies.filter(pk__in=selectors.body_ids_of(user)))
+
+
+def topic_raise(request, community_id):
+    community = _community_or_404(community_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can(request.user, "topic.raise", community):
+        return render(request, "deliberation/topic_raise.html", {"community": community, "refused": True}, status=403)
+    bodies = _bodies_for(request.user, community)
+    if request.method != "POST":
+        form = TopicRaiseForm(bodies=bodies)
+        return render(request, "deliberation/topic_raise.html", {"community": community, "form": form})
+    form = TopicRaiseForm(request.POST, bodies=bodies)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            topic = services.topic_raise(
+                actor=request.user,
+                community=community,
+                title=data["title"],
+                body=data["body"],
+                category=data["category"],
+                raised_by_body=data.get("raised_by_body"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _error_text(exc))
+            return render(request, "deliberation/topic_raise.html", {"community": community, "form": form}, status=403)
+        else:
+            messages.success(
+                request,
+                _("Your topic is raised. Residents can now comment on it; staff will review it."),
+            )
+            return redirect(topic)
+    return render(request, "deliberation/topic_raise.html", {"community": community, "form": form}, status=400)
+
+
+# One topic
+def _distribution(ratings):
+    count = ratings["count"] or 0
+    return [
+        {
+            "score": score,
+            "count": ratings["distribution"][score],
+            "percent": round(100 * ratings["distribution"][score] / count) if count else 0,
+        }
+        for score in range(5, 0, -1)
+    ]
+
+
+def _moves_for(user, topic, now):
+    """The next-step buttons this viewer may press (staff; the author may withdraw), each with
+    what holds it back. Others see no buttons: the moves are not theirs to make."""
+    return [
+        entry
+        for entry, (_target, move) in zip(selectors.next_steps(user, topic, now), moves_from(topic.step), strict=True)
+        if move.who(user, topic)
+    ]
+
+
+def _topic_page(request, topic, *, status=200, forms=None):
+    user = request.user
+    now = clock.now()
+    forms = forms or {}
+    history = selectors.topic_history(topic)
+    consultation_open = topic.step in CONSULTATION_STEPS
+    agenda = selectors.topic_agenda(topic)
+    progress = selectors.topic_progress(topic)
+    ratings = selectors.topic_ratings(topic, user)
+    support = selectors.topic_support(topic, user)
+    runs = can(user, "topic.manage", topic)
+    publicity_open = topic.step == Step.PUBLICIZE and (topic.publicity_ends_at is None or now < topic.publicity_ends_at)
+    evaluation_open = topic.step == Step.EVALUATE and (
+        topic.evaluation_ends_at is None or now < topic.evaluation_ends_at
+    )
+    reporting = topic.step == Step.IMPLEMENT
+    body_ids = selectors.body_ids_of(user) if reporting and progress["tasks"] else set()
+    for task in progress["tasks"]:
+        task.may_report = (
+            reporting
+            and not task.is_done
+            and user.is_authenticated
+            and (
+                runs
+                or task.owner_user_id == user.pk
+                or task.supervisor_id == user.pk
+                or (task.owner_body_id is not None and task.owner_body_id in body_ids)
+            )
+        )
+    comment_form = forms.get("comment") or CommentForm()
+    step_labels, outcome_labels = dict(Step.choices), dict(Outcome.choices)
+    for change in history:
+        change["from_label"] = step_labels.get(change["from"], "")
+        change["to_label"] = step_labels.get(change["to"], change["to"])
+        change["outcome_label"] = outcome_labels.get(change["outcome"], "")
+    objections = selectors.topic_objections(topic)
+    for objection in objections:
+        objection.answer_form = forms.get("answers", {}).get(objection.pk)
+    context = {
+        "topic": topic,
+        "community": topic.community,
+        "steps": selectors.topic_steps(topic, history),
+        "history": history,
+        "trail_status": selectors.topic_trail_status(topic),
+        "moves": _moves_for(user, topic, now),
+        "threads": selectors.topic_comments(topic, user, now),
+        "comment_count": selectors.topic_comment_count(topic),
+        "consultation_open": consultation_open,
+        "can_comment": consultation_open and can(user, "comment.post", topic),
+        "comment_form": comment_form,
+        "replying_to": comment_form["parent"].value() if comment_form.is_bound else None,
+        "moderator": can(user, "comment.moderate", topic),
+        "support": support,
+        "can_support": consultation_open and can(user, "topic.support", topic),
+        "agenda": agenda,
+        "objections": objections,
+        "publicity_open": publicity_open,
+        "can_object": publicity_open and can(user, "objection.lodge", topic),
+        "objection_form": forms.get("objection") or ObjectionForm(),
+        "can_answer": runs and topic.step != Step.ARCHIVE,
+        "progress": progress,
+        "progress_form": forms.get("progress"),
+        "progress_task": forms.get("progress_task"),
+        "ratings": ratings,
+        "distribution": _distribution(ratings),
+        "evaluation_open": evaluation_open,
+        "can_rate": evaluation_open and not ratings["rated"] and can(user, "rating.give", topic),
+        "rating_form": forms.get("rating") or RatingForm(),
+        "runs": runs,
+        "now": now,
+    }
+    return render(request, "deliberation/topic_detail.html", context, status=status)
+
+
+def topic_detail(request, topic_id):
+    return _topic_page(request, _topic_or_404(topic_id))
+
+
+def _refused(request, topic, exc):
+    messages.error(request, _error_text(exc))
+    return _topic_page(request, topic, status=_status_of(exc))
+
+
+def _act(request, topic, call, success, anchor=""):
+    """Run one service for the topic page: back to the page on success, the page with the
+    reason (and the matching status) when the service refuses."""
+    try:
+        call()
+    except (PermissionDenied, Conflict, ValidationError) as exc:
+        return _refused(request, topic, exc)
+    if success:
+        messages.success(request, success)
+    return redirect(topic.get_absolute_url() + anchor)
+
+
+def _login_first(request, obj):
+    """Someone not logged in who posts a form is sent to log in, then back to the page."""
+    return redirect_to_login(obj.get_absolute_url())
+
+
+@require_POST
+def topic_advance(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    try:
+        moved = services.topic_advance(
+            actor=request.user,
+            topic=topic,
+            to=request.POST.get("to", ""),
+            note=request.POST.get("note", ""),
+            expected_step=request.POST.get("from") or None,
+        )
+    except (PermissionDenied, Conflict, ValidationError) as exc:
+        return _refused(request, topic, exc)
+    messages.success(
+        request, _("“%(title)s” moved to “%(step)s”.") % {"title": moved.title, "step": Step(moved.step).label}
+    )
+    return redirect(topic)
+
+
+@require_POST
+def topic_support(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    if request.POST.get("action") == "withdraw":
+        return _act(
+            request,
+            topic,
+            lambda: services.support_withdraw(actor=request.user, topic=topic),
+            _("You no longer support this topic."),
+            "#support",
+        )
+    return _act(
+        request,
+        topic,
+        lambda: services.support_give(actor=request.user, topic=topic),
+        _("You support this topic."),
+        "#support",
+    )
+
+
+@require_POST
+def comment_post(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.comment_post(
+                actor=request.user, topic=topic, body=form.cleaned_data["body"], parent=form.cleaned_data["parent"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, _("Your comment is posted."))
+            return redirect(f"{topic.get_absolute_url()}#comment-{comment.pk}")
+    return _topic_page(request, topic, status=400, forms={"comment": form})
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit(request, comment_id):
+    comment = _comment_or_404(comment_id)
+    topic = comment.topic
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied(_("Only its author can edit a comment."))
+    now = clock.now()
+    status = 200
+    if request.method == "POST":
+        form = CommentEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.comment_edit(actor=request.user, comment=comment, body=form.cleaned_data["body"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except (PermissionDenied, Conflict) as exc:
+                form.add_error(None, _error_text(exc))
+                status = _status_of(exc)
+            else:
+                messages.success(request, _("Your comment is updated."))
+                return redirect(f"{topic.get_absolute_url()}#comment-{comment.pk}")
+        status = status if status != 200 else 400
+    else:
+        form = CommentEditForm(initial={"body": comment.body})
+    context = {
+        "comment": comment,
+        "topic": topic,
+        "form": form,
+        "editable": comment.is_visible and now <= comment.editable_until() and topic.step in CONSULTATION_STEPS,
+    }
+    return render(request, "deliberation/comment_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def comment_report(request, comment_id):
+    comment = _comment_or_404(comment_id)
+    topic = comment.topic
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    if not can(request.user, "comment.report", topic):
+        raise PermissionDenied(_("Only residents of this community can report comments."))
+    status = 200
+    if request.method == "POST":
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            try:
+                services.comment_report(actor=request.user, comment=comment, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except (PermissionDenied, Conflict) as exc:
+                form.add_error(None, _error_text(exc))
+                status = _status_of(exc)
+            else:
+                messages.success(request, _("Thank you. Staff will look at the comment."))
+                return redirect(f"{topic.get_absolute_url()}#comment-{comment.pk}")
+        status = status if status != 200 else 400
+    else:
+        form = ReportForm()
+    shown = comment.is_visible or comment.author_id == request.user.pk
+    context = {"comment": comment, "topic": topic, "form": form, "shown": shown}
+    return render(request, "deliberation/comment_report.html", context, status=status)
+
+
+@require_POST
+def comment_moderate(request, comment_id):
+    comment = _comment_or_404(comment_id)
+    topic = comment.topic
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    form = ModerateForm(request.POST)
+    form.is_valid()
+    keep = bool(form.cleaned_data.get("keep"))
+    reason = form.cleaned_data.get("reason", "")
+    return _act(
+        request,
+        topic,
+        lambda: services.comment_moderate(actor=request.user, comment=comment, keep=keep, reason=reason),
+        _("The comment is shown again.") if keep else _("The comment is hidden; its author sees your reason."),
+        f"#comment-{comment.pk}",
+    )
+
+
+@require_POST
+def objection_lodge(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.objection_lodge(actor=request.user, topic=topic, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, _("Your objection is lodged. Staff will answer it in public."))
+            return redirect(f"{topic.get_absolute_url()}#publicity")
+    return _topic_page(request, topic, status=400, forms={"objection": form})
+
+
+@require_POST
+def objection_answer(request, objection_id):
+    try:
+        objection = selectors.objection_get(objection_id)
+    except Objection.DoesNotExist as exc:
+        raise Http404(_("There is no such objection.")) from exc
+    topic = objection.topic
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, _("Your answer is published."))
+            return redirect(f"{topic.get_absolute_url()}#objection-{objection.pk}")
+    return _topic_page(request, topic, status=400, forms={"answers": {objection.pk: form}})
+
+
+@require_POST
+def progress_report(request, task_id):
+    try:
+        task = selectors.task_get(task_id)
+    except Task.DoesNotExist as exc:
+        raise Http404(_("There is no such task.")) from exc
+    topic = task.topic
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    form = ProgressForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.progress_report(
+                actor=request.user,
+                task=task,
+                percent=data["percent"],
+                note=data["note"],
+                attachment=data.get("attachment"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, _("Progress is reported."))
+            return redirect(f"{topic.get_absolute_url()}#task-{task.pk}")
+    return _topic_page(request, topic, status=400, forms={"progress": form, "progress_task": task.pk})
+
+
+@require_POST
+def rating_give(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rating_give(
+                actor=request.user, topic=topic, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, _("Thank you for rating the outcome."))
+            return redirect(f"{topic.get_absolute_url()}#evaluation")
+    return _topic_page(request, topic, status=400, forms={"rating": form})
+
+
+# The archive's record
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+def _readable(value):
+    """The record's timestamps (UTC text in the JSON) as datetimes the page formats locally."""
+    if isinstance(value, dict):
+        return {key: _readable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return parse_datetime(value)
+    return value
+
+
+def _label_record(record):
+    """Put each code of the record beside its label in the reader's language."""
+    steps, outcomes = dict(Step.choices), dict(Outcome.choices)
+    kinds, categories = dict(TrailKind.choices), dict(TopicCategory.choices)
+    statuses, presence = dict(Meeting.Status.choices), dict(Attendance.Status.choices)
+    choices = dict(Ballot.Choice.choices)
+    head = record["topic"]
+    head["step_label"] = steps.get(head["step"], head["step"])
+    head["outcome_label"] = outcomes.get(head["outcome"], head["outcome"])
+    head["category_label"] = categories.get(head["category"], "")
+    for change in record["history"]:
+        change["from_label"] = steps.get(change["from"], "")
+        change["to_label"] = steps.get(change["to"], change["to"])
+    for meeting in record["meetings"]:
+        meeting["status_label"] = statuses.get(meeting["status"], meeting["status"])
+        for row in meeting["attendance"]:
+            row["status_label"] = presence.get(row["status"], row["status"])
+        for ballot in (meeting["vote"] or {}).get("roll_call", []):
+            ballot["choice_label"] = choices.get(ballot["choice"], ballot["choice"])
+    distribution = record["ratings"]["distribution"]
+    record["ratings"]["rows"] = [(score, distribution.get(str(score), 0)) for score in range(5, 0, -1)]
+    for entry in record["trail"]:
+        entry["label"] = kinds.get(entry["kind"], entry["kind"])
+
+
+def topic_record(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    record = _readable(selectors.topic_record(topic))
+    _label_record(record)
+    context = {
+        "topic": topic,
+        "community": topic.community,
+        "record": record,
+        "trail_status": selectors.topic_trail_status(topic),
+        "printed_at": clock.now(),
+    }
+    return render(request, "deliberation/topic_record.html", context)
+
+
+def topic_record_json(request, topic_id):
+    topic = _topic_or_404(topic_id)
+    response = JsonResponse(selectors.topic_record(topic), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'inline; filename="topic-{topic.pk}-record.json"'
+    return response
+
+
+# Meetings
+def community_meetings(request, community_id):
+    community = _community_or_404(community_id)
+    now = clock.now()
+    upcoming = list(selectors.meetings_of(community, upcoming=True, now=now)[:UPCOMING_SHOWN])
+    past = _page(
+        Paginator(selectors.meetings_of(community, upcoming=False, now=now), MEETINGS_PAGE_SIZE),
+        request.GET.get("page"),
+        _("There is no such page of meetings."),
+    )
+    context = {
+        "community": community,
+        "upcoming": upcoming,
+        "past": past,
+        "rules": selectors.council_rules_for(community),
+        "can_manage": can(request.user, "meeting.manage", community),
+    }
+    return render(request, "deliberation/meeting_list.html", context)
+
+
+def _meeting_page(request, meeting, *, status=200):
+    user = request.user
+    registration = selectors.observer_registration_for(user, meeting)
+    open_for_gallery = meeting.status == Meeting.Status.SCHEDULED and not meeting.has_started
+    taken_place = meeting.status == Meeting.Status.HELD or (
+        meeting.status == Meeting.Status.SCHEDULED and meeting.has_started
+    )
+    context = {
+        "meeting": meeting,
+        "community": meeting.community,
+        "agenda": selectors.meeting_agenda(meeting),
+        "registration": registration,
+        "open_for_gallery": open_for_gallery,
+        "can_register": open_for_gallery and can(user, "observer.register", meeting),
+        "taken_place": taken_place,
+        "attendance": selectors.meeting_attendance(meeting) if taken_place else [],
+        "quorum": selectors.meeting_quorum(meeting) if taken_place else None,
+        "can_manage": can(user, "meeting.manage", meeting),
+    }
+    return render(request, "deliberation/meeting_detail.html", context, status=status)
+
+
+def meeting_detail(request, meeting_id):
+    return _meeting_page(request, _meeting_or_404(meeting_id))
+
+
+@require_POST
+def meeting_gallery(request, meeting_id):
+    meeting = _meeting_or_404(meeting_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, meeting)
+    try:
+        if request.POST.get("action") == "cancel":
+            services.observer_cancel(actor=request.user, meeting=meeting)
+            message = _("Your gallery seat is cancelled; someone else can take it.")
+        else:
+            _registration, created = services.observer_register(actor=request.user, meeting=meeting)
+            message = (
+                _("You have a seat in the public gallery. Please arrive a little early to check in.")
+                if created
+                else _("You already have a seat in the public gallery.")
+            )
+    except (PermissionDenied, Conflict, ValidationError) as exc:
+        messages.error(request, _error_text(exc))
+        return _meeting_page(request, _meeting_or_404(meeting_id), status=_status_of(exc))
+    messages.success(request, message)
+    return redirect(f"{meeting.get_absolute_url()}#gallery")
