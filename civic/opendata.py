@@ -42,12 +42,14 @@ class DecisionFilterForm(forms.Form):
         label=gettext_lazy("District"),
         queryset=District.objects.order_by("ring", "name"),
         required=False,
+        empty_label=gettext_lazy("Any"),
         error_messages={"invalid_choice": gettext_lazy("No district has this id.")},
     )
     street = forms.ModelChoiceField(
         label=gettext_lazy("Street or town"),
         queryset=Street.objects.select_related("district").order_by("district__name", "name"),
         required=False,
+        empty_label=gettext_lazy("Any"),
         error_messages={"invalid_choice": gettext_lazy("No street or town has this id.")},
     )
     community = forms.ModelChoiceField(

@@ -84,6 +84,8 @@ PAGES = [
     Row("anonymous", "open-data-decisions", phone=True),
     Row("anonymous", "activity-list", phone=True),
     Row("anonymous", _topic, phone=True, optional=True),
+    Row("anonymous", lambda demo: reverse("community-topics", args=[demo["community"].pk]), phone=True, optional=True),
+    Row("anonymous", lambda demo: reverse("community-meetings", args=[demo["community"].pk]), phone=True, optional=True),
     Row("anonymous", _meeting, phone=True, optional=True),
     # Residents' pages, logged in
     Row("resident", "home", phone=True),

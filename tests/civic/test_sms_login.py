@@ -103,7 +103,7 @@ def test_expired_code_is_400(api_client, _sms_files, time_machine):
     ask(api_client, "13900000007")
     code = sent_code(_sms_files, "13900000007")
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5, seconds=1))
-    response = api_client.post(LOGIN_URL, {"phone": "13900000007", "code": code}, format="json")
+    response = api_client.post(LOGIN_URL, {"phone": "13900000007", "code": code}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and "expired" in str(response.json()["code"])
     assert "token" not in response.json()
 

@@ -224,7 +224,7 @@ def test_admin_refuses_expiry_before_publishing_and_a_wrong_file(client, area):
         "expires_at_0": "2030-01-09",
         "expires_at_1": "09:00:00",
     }
-    response = client.post(url, form)
+    response = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and "expire after it is published" in page(response)
     form.update(expires_at_0="2030-02-01", attachments=upload("病毒.pdf", b"MZ\x00\x00"))
     response = client.post(url, form)
