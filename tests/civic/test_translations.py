@@ -121,12 +121,14 @@ def expected_catalog(entries):
     for entry in entries:
         if "fuzzy" in entry["flags"] or entry.get("obsolete"):
             continue
+        # gettext keys a message with a context (pgettext) as "context\x04message".
+        msgid = f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
         if "msgid_plural" in entry:
             forms = {int(k[7:-1]): v for k, v in entry.items() if k.startswith("msgstr[")}
             if all(forms.values()):
-                catalog.update({(entry["msgid"], n): text for n, text in forms.items()})
+                catalog.update({(msgid, n): text for n, text in forms.items()})
         elif entry["msgstr"]:
-            catalog[entry["msgid"]] = entry["msgstr"]
+            catalog[msgid] = entry["msgstr"]
     return catalog
 
 
@@ -165,11 +167,18 @@ def test_django_serves_our_chinese_catalogue(chinese):
     """Every message comes out of Django's gettext as our catalogue says (it wins over Django's)."""
     with translation.override("zh-hans"):
         for entry in messages(chinese):
+            context = entry.get("msgctxt")
             if "msgid_plural" in entry:
                 for n in (1, 2, 5):
-                    assert translation.ngettext(entry["msgid"], entry["msgid_plural"], n) == entry["msgstr[0]"]
-            else:
+                    if context is None:
+                        text = translation.ngettext(entry["msgid"], entry["msgid_plural"], n)
+                    else:
+                        text = translation.npgettext(context, entry["msgid"], entry["msgid_plural"], n)
+                    assert text == entry["msgstr[0]"]
+            elif context is None:
                 assert translation.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+            else:
+                assert translation.pgettext(context, entry["msgid"]) == entry["msgstr"], entry["msgid"]
 
 
 def test_domain_terms_are_the_article_s():
