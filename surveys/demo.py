@@ -14,12 +14,15 @@ written in bulk; the shares are allocated exactly, then spread by typology and a
 """
 
 import datetime
+import io
 import math
+import time
 import uuid
 from collections import defaultdict
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone, translation
 
@@ -129,6 +132,43 @@ def _weighted_pick(people, count, weight, rng):
     return keyed[:count], keyed[count:]
 
 
+def _csv_text(value):
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _csv_converter(sample):
+    """How one column's values are written in COPY's CSV: found from a value of that column."""
+    if isinstance(sample, str):
+        return _csv_text
+    if isinstance(sample, (datetime.date, datetime.datetime)):
+        return datetime.date.isoformat if type(sample) is datetime.date else datetime.datetime.isoformat
+    return str
+
+
+def write_rows(model, columns, rows):
+    """Insert plain rows fast: COPY on PostgreSQL, bulk_create elsewhere. `columns` are the
+    fields' attnames, which are also their column names here."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        converters = []
+        for index in range(len(columns)):
+            sample = next((row[index] for row in rows if row[index] is not None), None)
+            converters.append(_csv_converter(sample))
+        buffer = io.StringIO()
+        # None is written unquoted and empty, which COPY reads as NULL; text is always quoted.
+        buffer.writelines(
+            ",".join("" if v is None else convert(v) for v, convert in zip(row, converters)) + "\n" for row in rows
+        )
+        buffer.seek(0)
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(column) for column in columns)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)
+        return
+    model.objects.bulk_create([model(**dict(zip(columns, row))) for row in rows], batch_size=BATCH)
+
+
 def _draw(distribution, rng):
     roll, running = rng.random(), 0.0
     for value, share in enumerate(distribution, start=1):
@@ -207,31 +247,25 @@ class _Loader:
         Activity.objects.bulk_create(activities, batch_size=BATCH)
         attendances, signups = [], []
         for own, members in plans:
-            left = {activity.pk: activity.capacity for activity in own}
+            left = [activity.capacity for activity in own]
             for person in members:
                 wanted = counts[person["user"]]
-                open_ones = [a for a in own if left[a.pk] > 0]
-                for activity in rng.sample(open_ones, min(wanted, len(open_ones))):
-                    left[activity.pk] -= 1
+                open_ones = [index for index, places in enumerate(left) if places > 0]
+                for index in rng.sample(open_ones, min(wanted, len(open_ones))):
+                    left[index] -= 1
+                    activity = own[index]
                     checked_in = activity.starts_at + datetime.timedelta(minutes=rng.randint(-20, 25))
-                    attendances.append(
-                        Attendance(
-                            activity=activity,
-                            user_id=person["user"],
-                            method=Attendance.Method.CODE,
-                            checked_in_at=checked_in,
-                        )
-                    )
+                    attendances.append((activity, person["user"], checked_in))
                     if signups_too:
-                        signups.append(
-                            SignUp(
-                                activity=activity,
-                                user_id=person["user"],
-                                signed_up_at=activity.starts_at - datetime.timedelta(days=rng.randint(1, 9)),
-                            )
-                        )
-        Attendance.objects.bulk_create(attendances, batch_size=BATCH)
-        SignUp.objects.bulk_create(signups, batch_size=BATCH)
+                        signed_up = activity.starts_at - datetime.timedelta(days=rng.randint(1, 9))
+                        signups.append((activity.id, person["user"], signed_up, None))
+        code = Attendance.Method.CODE.value
+        write_rows(
+            Attendance,
+            ("activity_id", "user_id", "method", "checked_in_at", "recorded_by_id"),
+            [(activity.id, user_id, code, moment, None) for activity, user_id, moment in attendances],
+        )
+        write_rows(SignUp, ("activity_id", "user_id", "signed_up_at", "cancelled_at"), signups)
         return activities, attendances
 
     def _activity(self, community_id, starts, capacity, operators, organisers):
@@ -293,21 +327,15 @@ class _Loader:
 
         def respond(survey, person):
             answered = survey.opens_at + (min(self.now, survey.closes_at) - survey.opens_at) * rng.random()
-            participations.append(
-                Participation(
-                    survey=survey, user_id=person["user"], community_id=person["community"], answered_at=answered
-                )
-            )
+            participations.append((survey.pk, person["user"], person["community"], answered))
             local = timezone.localtime(answered)
-            response = Response(
-                id=uuid.uuid4(),
-                survey=survey,
-                community_id=person["community"],
-                age_band=AgeBand.for_birth_year(person["birth_year"], local.year),
-                submitted_on=local.date(),
-            )
-            responses.append(response)
-            return response
+            response_id = uuid.uuid4()
+            age_band = AgeBand.for_birth_year(person["birth_year"], local.year)
+            responses.append((response_id, survey.pk, None, person["community"], age_band.value, local.date()))
+            return response_id
+
+        def answer(response_id, question, choice_id=None, value=None):
+            answers.append((uuid.uuid4(), response_id, question.pk, choice_id, value, "", None, None, ""))
 
         impression_responses = {person["user"]: respond(impressions, person) for person in impression_people}
         for key, (good_share, rest) in GOOD_SHARES.items():
@@ -322,37 +350,40 @@ class _Loader:
             groups[ready_made.GOOD] = good
             for value, people in groups.items():
                 for person in people:
-                    answers.append(
-                        Answer(
-                            id=uuid.uuid4(),
-                            response=impression_responses[person["user"]],
-                            question=question,
-                            choice_id=choices[value],
-                        )
-                    )
+                    answer(impression_responses[person["user"]], question, choice_id=choices[value])
 
         by_key = questions[participation.pk]
         bucket_choices = choice_ids[(participation.pk, ready_made.ACTIVITIES_LAST_YEAR)]
         for person in participation_people:
-            response = respond(participation, person)
+            response_id = respond(participation, person)
             attended = counts.get(person["user"], 0)
             bucket = ready_made.activity_bucket(attended)
-            answers.append(
-                Answer(
-                    id=uuid.uuid4(),
-                    response=response,
-                    question=by_key[ready_made.ACTIVITIES_LAST_YEAR],
-                    choice_id=bucket_choices[bucket],
-                )
-            )
+            answer(response_id, by_key[ready_made.ACTIVITIES_LAST_YEAR], choice_id=bucket_choices[bucket])
             level = "high" if attended >= 4 else "low"
             for key, distributions in SATISFACTION.items():
-                answers.append(
-                    Answer(
-                        id=uuid.uuid4(), response=response, question=by_key[key], value=_draw(distributions[level], rng)
-                    )
-                )
-        self.save_answers(participations, responses, answers)
+                answer(response_id, by_key[key], value=_draw(distributions[level], rng))
+        # Shuffled, so that the order rows are stored in says nothing about who answered what.
+        rng.shuffle(participations)
+        rng.shuffle(responses)
+        write_rows(Participation, ("survey_id", "user_id", "community_id", "answered_at"), participations)
+        write_rows(
+            Response, ("id", "survey_id", "respondent_id", "community_id", "age_band", "submitted_on"), responses
+        )
+        write_rows(
+            Answer,
+            (
+                "id",
+                "response_id",
+                "question_id",
+                "choice_id",
+                "value",
+                "text",
+                "hidden_at",
+                "hidden_by_id",
+                "hidden_reason",
+            ),
+            answers,
+        )
         return len(answers)
 
     def save_answers(self, participations, responses, answers):
@@ -415,18 +446,19 @@ class _Small(_Loader):
 
     def ratings(self, attendances):
         rng = self.rng
-        ratings = [
-            ActivityRating(
-                activity=a.activity,
-                user_id=a.user_id,
-                score=_draw((0.05, 0.10, 0.30, 0.35, 0.20), rng),
-                created_at=a.activity.ends_at + datetime.timedelta(hours=rng.randint(1, 48)),
+        rows = [
+            (
+                activity.pk,
+                user_id,
+                _draw((0.05, 0.10, 0.30, 0.35, 0.20), rng),
+                "",
+                activity.ends_at + datetime.timedelta(hours=rng.randint(1, 48)),
             )
-            for a in attendances
+            for activity, user_id, _moment in attendances
             if rng.random() < 0.3
         ]
-        ActivityRating.objects.bulk_create(ratings, batch_size=BATCH)
-        return len(ratings)
+        write_rows(ActivityRating, ("activity_id", "user_id", "score", "comment", "created_at"), rows)
+        return len(rows)
 
     def first_community_activities(self, first, accounts):
         """What the demo residents can try: sign up, cancel, check in, rate; one full activity."""
@@ -748,6 +780,7 @@ class _Large(_Loader):
         communities = Community.objects.annotate(n=Count("activities")).filter(n=0)
         if not communities.exists():
             return {}
+        started = time.monotonic()
         impressions = Survey.objects.filter(ready_made=ReadyMade.IMPRESSIONS, scope=Scope.CITY).order_by("pk").first()
         participation = (
             Survey.objects.filter(ready_made=ReadyMade.PARTICIPATION, scope=Scope.CITY).order_by("pk").first()
@@ -758,7 +791,9 @@ class _Large(_Loader):
         activities, attendances = self.activities_and_attendance(
             people, counts, operators, organisers, signups_too=False
         )
-        self.stdout.write(f"large demo, surveys: {len(attendances):,} attendance records written.")
+        self.stdout.write(
+            f"large demo, surveys: {len(attendances):,} attendance records written ({time.monotonic() - started:.1f} s)."
+        )
 
         both, impressions_only, participation_only = self._respondents(LARGE_ANSWERS - Answer.objects.count())
         needed = both + impressions_only + participation_only
@@ -766,7 +801,21 @@ class _Large(_Loader):
         impression_people = chosen[: both + impressions_only]
         participation_people = chosen[:both] + chosen[both + impressions_only : needed]
         answered = self.answer_ready_made(impressions, participation, impression_people, participation_people, counts)
+        self.stdout.write(
+            f"large demo, surveys: {answered:,} survey answers written ({time.monotonic() - started:.1f} s)."
+        )
+        self.analyze()
         return {"activities": len(activities), "attendance records": len(attendances), "survey answers": answered}
+
+    @staticmethod
+    def analyze():
+        """Fresh planner statistics: after a bulk load the dashboards' queries would plan for empty tables."""
+        if connection.vendor != "postgresql":
+            return
+        tables = [model._meta.db_table for model in (Activity, Attendance, Participation, Response, Answer)]
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
     @staticmethod
     def _respondents(remaining):
