@@ -285,6 +285,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceCategoryEnum": "information.models.ServiceCategory",
         "AnnouncementStateEnum": "information.models.AnnouncementState",
         "AnnouncementStateFilterEnum": "information.filters.STATES",
+        "SurveyStateEnum": "surveys.models.Survey.State",
+        "SurveyScopeEnum": "surveys.models.Scope",
+        "EngagementScopeEnum": "surveys.models.Engagement.Scope",
+        "EvaluationRoundStatusEnum": "surveys.models.EvaluationRound.Status",
     },
 }
 

@@ -34,7 +34,7 @@ COMMUNITY_ERRORS = {
 # Surveys
 
 
-class ChoiceSerializer(serializers.ModelSerializer):
+class SurveyChoiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Choice
         fields = ["id", "position", "label", "value"]
@@ -44,7 +44,7 @@ class ChoiceSerializer(serializers.ModelSerializer):
 class QuestionSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=QuestionKind.choices, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    choices = ChoiceSerializer(many=True, read_only=True)
+    choices = SurveyChoiceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Question
