@@ -8,14 +8,14 @@ import itertools
 
 from django.utils.html import format_html, format_html_join
 
-WIDTH = 400
+WIDTH = 340
 ROW = 46
 BAR = 18
-TRACK = 330
+TRACK = 268
 INK = "#1b1f24"
 BAR_FILL = "#8f1d1d"
 TRACK_FILL = "#ece8e3"
-LABEL_MAX = 34
+LABEL_MAX = 21
 
 _ids = itertools.count(1)
 
