@@ -11,7 +11,7 @@ from information import api as information_api
 from notifications import api as notifications_api
 from surveys import api as surveys_api
 
-from . import opendata, sms_views
+from . import dashboard_views, opendata, sms_views
 
 router = SimpleRouter()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
@@ -44,6 +44,7 @@ urlpatterns = [
     path("me/", communities_api.MeView.as_view(), name="api-me"),
     path("typologies/", communities_api.TypologyListView.as_view(), name="api-typologies"),
     path("stages/", communities_api.StageListView.as_view(), name="api-stages"),
+    path("dashboard/", dashboard_views.DashboardView.as_view(), name="api-dashboard"),
     path("", include(router.urls)),
 ]
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from django.utils.translation import gettext_lazy as _
 
-from . import opendata, sms_views, views
+from . import dashboard_views, opendata, sms_views, views
 
 admin.site.site_header = _("Civic · community co-governance")
 admin.site.site_title = _("Civic admin")
@@ -15,6 +15,18 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/sms/", sms_views.sms_login_page, name="sms-login"),
     path("open-data/decisions/", opendata.decisions_page, name="open-data-decisions"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/export/<slug:panel>.<slug:fmt>", dashboard_views.dashboard_export, name="dashboard-export"),
+    path(
+        "dashboard/communities/<int:community_id>/",
+        dashboard_views.community_dashboard_page,
+        name="dashboard-community",
+    ),
+    path(
+        "dashboard/communities/<int:community_id>/export/<slug:panel>.<slug:fmt>",
+        dashboard_views.dashboard_export,
+        name="dashboard-community-export",
+    ),
     path("", include("communities.urls")),
     path("", include("deliberation.urls")),
     path("", include("information.urls")),
