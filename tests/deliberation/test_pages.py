@@ -465,7 +465,8 @@ def test_the_meeting_page_before_the_meeting(client, flow, world):
     html = response.content.decode()
     assert topic.get_absolute_url() in html and "社区议事厅" in html
     assert response.context["meeting"].seats_left == 2
-    assert "Log in to register" in html
+    # A logged-out visitor (e.g. from an SMS notice) is one code away from a seat.
+    assert f'href="/accounts/login/sms/?next=/meetings/{meeting.pk}/"' in html
 
 
 def test_residents_register_for_the_gallery_and_cancel(client, flow, world):
