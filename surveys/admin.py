@@ -212,7 +212,7 @@ class SurveyAdmin(admin.ModelAdmin):
     def respondents(self, obj):
         return obj.respondent_count
 
-    @admin.display(description=_("pages"))
+    @admin.display(description=_("on the site"))
     def links(self, obj):
         return format_html(
             '<a href="{}">{}</a> · <a href="{}">{}</a>',
@@ -850,7 +850,7 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
 
         return rounds_for(request.user)
 
-    @admin.display(description=_("pages"))
+    @admin.display(description=_("on the site"))
     def links(self, obj):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("ranking"))
 

@@ -84,9 +84,8 @@ def _engaged_for_scope(user, scoped):
                 return True
             if engagement.scope == Engagement.Scope.DISTRICT and engagement.district_id == scoped.street.district_id:
                 return True
-        elif scoped.scope == Scope.COMMUNITY:
-            if _engaged_for_community(user, scoped.community):
-                return True
+        elif scoped.scope == Scope.COMMUNITY and _engaged_for_community(user, scoped.community):
+            return True
     return False
 
 
