@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.admin import CommunityScopedAdmin, TypologyStageFilters, report_service_errors
 from communities.errors import Conflict
@@ -439,7 +440,7 @@ class AnswerAdmin(admin.ModelAdmin):
             return answers
         return answers.filter(response__community__in=area_communities(request.user))
 
-    @admin.display(description=_("answer"))
+    @admin.display(description=pgettext_lazy("survey", "answer"))
     def excerpt(self, obj):
         return obj.text[:80]
 

@@ -241,12 +241,12 @@ class Question(models.Model):
 class Choice(models.Model):
     question = models.ForeignKey(Question, models.CASCADE, related_name="choices", verbose_name=_("question"))
     position = models.PositiveSmallIntegerField(_("position"), default=1)
-    label = models.CharField(_("choice"), max_length=200)
+    label = models.CharField(pgettext_lazy("survey", "choice"), max_length=200)
     # Ready-made choices carry a value the dashboards count by (e.g. "good").
     value = models.SlugField(_("value"), max_length=20, blank=True)
 
     class Meta:
-        verbose_name = _("choice")
+        verbose_name = pgettext_lazy("survey", "choice")
         verbose_name_plural = _("choices")
         ordering = ["question", "position", "pk"]
 
@@ -290,7 +290,7 @@ class Participation(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="survey_participations", verbose_name=_("resident")
     )
     community = models.ForeignKey(Community, models.PROTECT, related_name="+", verbose_name=_("community"))
-    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    answered_at = models.DateTimeField(pgettext_lazy("survey", "answered at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("participation")
@@ -346,7 +346,12 @@ class Answer(models.Model):
     response = models.ForeignKey(Response, models.CASCADE, related_name="answers", verbose_name=_("response"))
     question = models.ForeignKey(Question, models.CASCADE, related_name="answers", verbose_name=_("question"))
     choice = models.ForeignKey(
-        Choice, models.CASCADE, null=True, blank=True, related_name="answers", verbose_name=_("choice")
+        Choice,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=pgettext_lazy("survey", "choice"),
     )
     value = models.IntegerField(_("value"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True, validators=[MaxLengthValidator(TEXT_ANSWER_MAX)])
@@ -357,7 +362,7 @@ class Answer(models.Model):
     hidden_reason = models.CharField(_("why it is hidden"), max_length=HIDE_REASON_MAX, blank=True)
 
     class Meta:
-        verbose_name = _("answer")
+        verbose_name = pgettext_lazy("survey", "answer")
         verbose_name_plural = _("answers")
         ordering = ["question", "response"]
         indexes = [models.Index(fields=["question", "choice"])]
