@@ -15,6 +15,8 @@ of filters or of area never reads another area's figures.
 import datetime
 import hashlib
 import json
+import logging
+import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 
@@ -22,7 +24,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -59,9 +61,14 @@ from surveys.models import Attendance as ActivityAttendance
 from surveys.selectors import percent, round_ranking
 
 # Bumped whenever the shape of the cached figures changes, so an old entry is never read.
-VERSION = 1
+VERSION = 2
 # CONTRACT: never more than five minutes stale.
 MAX_CACHE_SECONDS = 300
+# A view read when its figures are older than this is recomputed in the background, so the
+# officials who keep it open are served from the cache rather than wait for a recomputation.
+REFRESH_AFTER = 240
+log = logging.getLogger(__name__)
+
 OVERDUE_LISTED = 50
 PERIOD_DAYS = 365
 # A meeting notice dispatched within this long after its due time still counts as sent
@@ -333,6 +340,11 @@ class DashboardFilterForm(forms.Form):
 # The figures --------------------------------------------------------------------------------
 
 
+def _figures_key(scope, filters):
+    digest = hashlib.sha256(f"{scope.key}\n{filters.key}".encode()).hexdigest()
+    return f"dashboard:v{VERSION}:figures:{digest}"
+
+
 def dashboard(scope, filters, area_places=None, *, use_cache=True, now=None):
     """The figures of every panel for the scope and filters, from the cache when fresh.
 
@@ -340,17 +352,52 @@ def dashboard(scope, filters, area_places=None, *, use_cache=True, now=None):
     """
     area_places = places(scope) if area_places is None else area_places
     seconds = cache_seconds() if use_cache else 0
-    key = "dashboard:v{}:figures:{}".format(
-        VERSION, hashlib.sha256(f"{scope.key}\n{filters.key}".encode()).hexdigest()
-    )
+    key = _figures_key(scope, filters)
     if seconds:
-        figures = cache.get(key)
-        if figures is not None:
-            return figures
+        entry = cache.get(key)
+        if entry is not None:
+            if time.time() - entry["at"] > min(REFRESH_AFTER, seconds * 0.8):
+                _refresh_soon(scope, filters, key)
+            return entry["figures"]
     figures = compute(scope, filters, area_places, now=now)
     if seconds:
-        cache.set(key, figures, seconds)
+        cache.set(key, {"figures": figures, "at": time.time()}, seconds)
     return figures
+
+
+def _refresh_soon(scope, filters, key):
+    """Queue one background recomputation of a view (once, however many officials read it)."""
+    if not cache.add(f"{key}:refreshing", 1, 60):
+        return
+    from . import tasks
+
+    payload = {"scope": asdict(scope), "filters": json.loads(filters.key)}
+
+    def queue():
+        try:
+            tasks.dashboard_refresh.delay(payload)
+        except Exception:  # a broker that is down only means the next reader recomputes
+            log.warning("Could not queue the dashboard's refresh.", exc_info=True)
+
+    transaction.on_commit(queue)
+
+
+def refresh(payload):
+    """Recompute a view's figures and put them in the cache (the background refresh)."""
+    scope = Scope(
+        city=payload["scope"]["city"],
+        streets=tuple(payload["scope"]["streets"]),
+        districts=tuple(payload["scope"]["districts"]),
+    )
+    data = dict(payload["filters"])
+    data["since"] = datetime.date.fromisoformat(data["since"])
+    data["until"] = datetime.date.fromisoformat(data["until"])
+    filters = Filters(**data)
+    seconds = cache_seconds()
+    if not seconds:
+        return
+    figures = compute(scope, filters, places(scope))
+    cache.set(_figures_key(scope, filters), {"figures": figures, "at": time.time()}, seconds)
 
 
 def _bounds(filters):

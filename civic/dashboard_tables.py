@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -109,6 +111,26 @@ class Table:
     @property
     def wide(self):
         return len(self.columns) > 5
+
+    def body_html(self):
+        """The rows as HTML: the first cell heads its row, numbers are right-aligned, names link.
+
+        Written here rather than in a template loop: a city's community table has thousands of
+        cells, and this is several times faster to render.
+        """
+        lines = []
+        for row in self.rows:
+            cells = []
+            for index, cell in enumerate(row):
+                content = escape(cell.text)
+                if cell.url:
+                    content = f'<a href="{escape(cell.url)}">{content}</a>'
+                if index == 0:
+                    cells.append(f'<th scope="row">{content}</th>')
+                else:
+                    cells.append(f'<td class="num">{content}</td>' if cell.numeric else f"<td>{content}</td>")
+            lines.append("<tr>" + "".join(cells) + "</tr>")
+        return mark_safe("\n".join(lines))
 
 
 @dataclass
