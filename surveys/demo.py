@@ -809,10 +809,12 @@ class _Large(_Loader):
 
     @staticmethod
     def analyze():
-        """Fresh planner statistics: after a bulk load the dashboards' queries would plan for empty tables."""
+        """Fresh planner statistics for every table the dashboards' figures read: after a bulk load
+        they would otherwise be planned for nearly empty tables."""
         if connection.vendor != "postgresql":
             return
-        tables = [model._meta.db_table for model in (Activity, Attendance, Participation, Response, Answer)]
+        read = (Activity, Attendance, Participation, Response, Answer, Residency, Community, User)
+        tables = [model._meta.db_table for model in read]
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
