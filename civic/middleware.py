@@ -1,0 +1,42 @@
+"""What a request answers when the database goes away under it."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait: a restarted or failed-over PostgreSQL is usually back by then.
+RETRY_AFTER = 30
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost or refused database connection answers 503 with a short page, not a 500 traceback.
+
+    OperationalError and InterfaceError are what a dropped connection, a server that does not
+    answer, a restart or a failover raise (SQLite's "database is locked" too): the request may
+    well succeed when repeated. Every write path runs in one transaction, so the failed
+    request left nothing half-written. The page renders without the database and without the
+    request (no user, no session, no notices); the API answers JSON `{"detail"}`. The error is still logged with its traceback.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        log.error("Database unavailable during %s %s", request.method, request.path, exc_info=exception)
+        if request.path.startswith("/api/"):
+            detail = _("The service is briefly unavailable. Please try again in a minute.")
+            response = JsonResponse({"detail": detail}, status=503)
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
