@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,6 +37,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many reverse proxies in front of the portal append to X-Forwarded-For: 0 trusts no
+# header and counts clients by the socket's address (civic.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
     "communities",
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civic.urls"
@@ -128,6 +135,8 @@ else:
 
 AUTH_USER_MODEL = "communities.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "communities.backends.IdentifierBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -140,6 +149,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one account from one address,
+# that pair may not log in for AXES_COOLOFF_MINUTES, on every password path (site, admin,
+# API token). Counting the pair, not the address alone, keeps one address (a community
+# office, a carrier's shared NAT) from locking every resident out; counting the pair, not
+# the account alone, keeps a stranger from locking a resident out at will. Guessing one
+# account from many addresses still costs each address its own lockout, and the password
+# validators leave nothing five guesses would find; an address trying many accounts is
+# held by the per-address login throttle. The identifier is resolved to its account
+# (communities.backends.lockout_username), so username, phone and e-mail count as one.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "communities.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "civic.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+# A locked-out person who tries again does not push their own wait further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "communities.lockout.lockout_response"
 
 # django-guardian: permissions live in direct foreign-key tables; no anonymous user row.
 ANONYMOUS_USER_NAME = None
@@ -257,7 +285,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
+        "civic.throttling.PostThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "120/min"),
         "user": os.environ.get("THROTTLE_USER", "600/min"),
@@ -265,6 +295,18 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "civic.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Posting limits shared by pages and API (civic.throttling): `<scope>` per user, `<scope>_ip`
+# per client address, "<number>/<second|minute|hour|day>".
+CIVIC_THROTTLES = {
+    "comment": os.environ.get("THROTTLE_COMMENT", "10/min"),
+    "comment_ip": os.environ.get("THROTTLE_COMMENT_IP", "30/min"),
+    "topic": os.environ.get("THROTTLE_TOPIC", "10/hour"),
+    "topic_ip": os.environ.get("THROTTLE_TOPIC_IP", "30/hour"),
+    "objection": os.environ.get("THROTTLE_OBJECTION", "10/hour"),
+    "objection_ip": os.environ.get("THROTTLE_OBJECTION_IP", "30/hour"),
+    "signup_ip": os.environ.get("THROTTLE_SIGNUP_IP", "10/hour"),
+    "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civic API",

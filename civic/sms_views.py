@@ -22,13 +22,14 @@ from communities.models import Community
 from communities.views import _remember_language
 
 from . import sms_login
+from .client_ip import client_ip
 
 SESSION_PHONE = "sms_login_phone"
 BACKEND = "communities.backends.IdentifierBackend"
 
 
 def _address(request):
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _language():

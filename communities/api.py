@@ -18,7 +18,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
+from civic.throttling import PostThrottle
+
+from . import lockout, services
 from .filters import CommunityFilter, ResidencyFilter
 from .models import Language, Residency, Stage, Typology
 from .permissions import community_scope_q, roles_for
@@ -46,6 +48,17 @@ class InvalidCredentials(exceptions.APIException):
     default_code = "invalid_credentials"
 
 
+class LockedOut(exceptions.APIException):
+    """django-axes paused password logins for this account from this address."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self):
+        super().__init__(lockout.lockout_message())
+        self.wait = lockout.cooloff_seconds()
+
+
 class CredentialsEndpoint(APIView):
     """Base of the endpoints that take a password: open to anyone, throttled per address."""
 
@@ -61,23 +74,37 @@ class TokenView(CredentialsEndpoint):
     @extend_schema(
         summary="Log in and get an API token",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: OpenApiResponse(description="Wrong credentials or missing fields.")},
+        responses={
+            200: TokenSerializer,
+            400: OpenApiResponse(description="Wrong credentials or missing fields."),
+            429: OpenApiResponse(description="Too many wrong passwords for this account from this address."),
+        },
         auth=[],
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         if serializer.validated_data.get("user") is None:
+            # django-axes marks the request it was given, here DRF's, when it refuses.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut()
             raise InvalidCredentials()
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
 
 class SignUpView(CredentialsEndpoint):
+    throttle_classes = [*CredentialsEndpoint.throttle_classes, PostThrottle]
+    posting_scopes = {"post": "signup"}
+
     @extend_schema(
         summary="Sign up with a phone number or e-mail and ask to join a community",
         request=SignUpSerializer,
-        responses={201: SignedUpSerializer, 400: OpenApiResponse(description="Field errors; nothing is saved.")},
+        responses={
+            201: SignedUpSerializer,
+            400: OpenApiResponse(description="Field errors; nothing is saved."),
+            429: OpenApiResponse(description="Too many sign-ups from this address."),
+        },
         auth=[],
     )
     def post(self, request):

@@ -3,6 +3,33 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
 
+def _identifier(username):
+    identifier = username.strip()
+    return identifier[3:] if identifier.startswith("+86") else identifier
+
+
+def _candidates(identifier):
+    """Up to two accounts the identifier names: one means it is unambiguous."""
+    query = Q(username=identifier) | Q(phone=identifier)
+    if "@" in identifier:
+        query |= Q(email__iexact=identifier)
+    return list(get_user_model().objects.filter(query)[:2])
+
+
+def lockout_username(request, credentials):
+    """The name django-axes counts failures under (AXES_USERNAME_CALLABLE): the account's
+    username when the identifier names one, so that trying its username, phone and e-mail
+    in turn does not multiply the tries; else the identifier as typed."""
+    username = (credentials or {}).get("username")
+    if username is None:
+        username = getattr(request, "data", request.POST).get("username")
+    if not isinstance(username, str):
+        return None
+    identifier = _identifier(username)
+    candidates = _candidates(identifier)
+    return candidates[0].username if len(candidates) == 1 else identifier
+
+
 class IdentifierBackend(ModelBackend):
     """Log in with a username, a phone number or an e-mail address."""
 
@@ -10,13 +37,7 @@ class IdentifierBackend(ModelBackend):
         if username is None or password is None:
             return None
         User = get_user_model()
-        identifier = username.strip()
-        if identifier.startswith("+86"):
-            identifier = identifier[3:]
-        query = Q(username=identifier) | Q(phone=identifier)
-        if "@" in identifier:
-            query |= Q(email__iexact=identifier)
-        candidates = list(User.objects.filter(query)[:2])
+        candidates = _candidates(_identifier(username))
         if len(candidates) != 1:
             # Run the hasher anyway so that timing does not tell which identifiers exist.
             User().set_password(password)

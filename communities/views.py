@@ -13,10 +13,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from civic import throttling
+
 from . import selectors, services
 from .errors import Conflict
 from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
 from .models import BodyKind, Community, Language, Post, Residency
+from .page_cache import anonymous_page_cache, directory_version
 from .permissions import can
 
 DIRECTORY_PAGE_SIZE = 20
@@ -43,6 +46,7 @@ def _current_language():
     return language if language in Language.values else settings.LANGUAGE_CODE
 
 
+@anonymous_page_cache(stamp=directory_version)
 def community_list(request):
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():
@@ -126,6 +130,11 @@ def signup(request):
         return redirect("profile")
     if request.method == "POST":
         form = SignUpForm(request.POST)
+        try:
+            throttling.check(request, "signup")
+        except throttling.Throttled as throttled:
+            form.add_error(None, throttled.message)
+            return render(request, "registration/signup.html", {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -158,6 +167,17 @@ def signup(request):
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Per address, across accounts: django-axes counts per account and address.
+        # The form is not validated: that would check the password this refusal holds back.
+        try:
+            throttling.check(request, "login")
+        except throttling.Throttled as throttled:
+            messages.error(request, throttled.message)
+            form = self.form_class(request, initial={"username": request.POST.get("username", "")})
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -66,6 +66,11 @@ NOT_ALLOWED = OpenApiResponse(description="The requester's role does not allow t
 NOT_FOUND = OpenApiResponse(description="No such record.")
 CONFLICT = OpenApiResponse(description="The state of things refuses it: `detail` and `blockers`.")
 WRITE_ERRORS = {400: BAD_INPUT, 401: NOT_LOGGED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND, 409: CONFLICT}
+# Comments, topics and objections count against the poster's and the address's limits (civic.throttling).
+POSTING_ERRORS = {
+    **WRITE_ERRORS,
+    429: OpenApiResponse(description="Posting too fast: `detail` says how long to wait; Retry-After too."),
+}
 
 
 def _get(fetch, pk, message):
@@ -106,6 +111,7 @@ class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewS
     serializer_class = TopicSerializer
     filterset_class = TopicFilter
     lookup_value_regex = ID
+    posting_scopes = {"create": "topic", "comments": "comment", "objections": "objection"}
 
     def get_queryset(self):
         return selectors.topic_list()
@@ -117,7 +123,7 @@ class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewS
     @extend_schema(
         summary="Raise a topic (verified residents and staff of the community): step `collect`",
         request=TopicRaiseSerializer,
-        responses={201: TopicDetailSerializer, **WRITE_ERRORS},
+        responses={201: TopicDetailSerializer, **POSTING_ERRORS},
     )
     def create(self, request):
         serializer = TopicRaiseSerializer(data=request.data)
@@ -188,7 +194,7 @@ class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewS
         methods=["POST"],
         summary="Comment on the topic, or reply with `parent` (verified residents, while consultation is open)",
         request=CommentCreateSerializer,
-        responses={201: CommentSerializer, **WRITE_ERRORS},
+        responses={201: CommentSerializer, **POSTING_ERRORS},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
@@ -237,7 +243,7 @@ class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewS
         methods=["POST"],
         summary="Object to the resolution during its publicity period (verified residents)",
         request=ObjectionCreateSerializer,
-        responses={201: ObjectionSerializer, **WRITE_ERRORS},
+        responses={201: ObjectionSerializer, **POSTING_ERRORS},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def objections(self, request, pk=None):

@@ -19,9 +19,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civic import throttling
 from communities.errors import Conflict
 from communities.forms import add_service_errors
 from communities.models import Body, Community
+from communities.page_cache import anonymous_page_cache
 from communities.permissions import can
 from communities.services import community_get
 
@@ -147,6 +149,11 @@ def topic_raise(request, community_id):
         form = TopicRaiseForm(bodies=bodies)
         return render(request, "deliberation/topic_raise.html", {"community": community, "form": form})
     form = TopicRaiseForm(request.POST, bodies=bodies)
+    try:
+        throttling.check(request, "topic")
+    except throttling.Throttled as throttled:
+        form.add_error(None, throttled.message)
+        return render(request, "deliberation/topic_raise.html", {"community": community, "form": form}, status=429)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -269,6 +276,7 @@ def _topic_page(request, topic, *, status=200, forms=None):
     return render(request, "deliberation/topic_detail.html", context, status=status)
 
 
+@anonymous_page_cache(stamp=lambda request, topic_id: selectors.topic_version(topic_id))
 def topic_detail(request, topic_id):
     return _topic_page(request, _topic_or_404(topic_id))
 
@@ -288,6 +296,12 @@ def _act(request, topic, call, success, anchor=""):
     if success:
         messages.success(request, success)
     return redirect(topic.get_absolute_url() + anchor)
+
+
+def _posting_too_fast(request, topic, throttled, name, form):
+    """The topic page again, 429, saying how long to wait, with the form as the person typed it."""
+    messages.error(request, throttled.message)
+    return _topic_page(request, topic, status=429, forms={name: form})
 
 
 def _login_first(request, obj):
@@ -344,6 +358,10 @@ def comment_post(request, topic_id):
     if not request.user.is_authenticated:
         return _login_first(request, topic)
     form = CommentForm(request.POST)
+    try:
+        throttling.check(request, "comment")
+    except throttling.Throttled as throttled:
+        return _posting_too_fast(request, topic, throttled, "comment", form)
     if form.is_valid():
         try:
             comment = services.comment_post(
@@ -449,6 +467,10 @@ def objection_lodge(request, topic_id):
     if not request.user.is_authenticated:
         return _login_first(request, topic)
     form = ObjectionForm(request.POST)
+    try:
+        throttling.check(request, "objection")
+    except throttling.Throttled as throttled:
+        return _posting_too_fast(request, topic, throttled, "objection", form)
     if form.is_valid():
         try:
             services.objection_lodge(actor=request.user, topic=topic, body=form.cleaned_data["body"])

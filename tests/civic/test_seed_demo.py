@@ -6,6 +6,7 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Q
@@ -134,7 +135,7 @@ EXPECTED_ROLES = {
 @pytest.mark.parametrize("username", sorted(EXPECTED_ROLES))
 def test_demo_account_logs_in_with_its_roles_and_a_phone(first, client, username):
     user = User.objects.get(username=username)
-    assert client.login(username=username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=username, password=PASSWORD)
     assert re.fullmatch(r"1[3-9]\d{9}", user.phone)
     assert set(roles_for(user).names) == EXPECTED_ROLES[username]
 

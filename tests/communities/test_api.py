@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
@@ -92,7 +93,7 @@ def test_a_stale_token_does_not_block_logging_in(api_client):
 
 def test_browser_session_works(client):
     user = factories.UserFactory()
-    assert client.login(username=user.username, password=factories.PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=factories.PASSWORD)
     response = client.get(f"{API}me/")
     assert response.status_code == 200
     assert response.json()["username"] == user.username

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
 from communities import services
@@ -477,7 +478,7 @@ def test_signup_end_to_end(client, community):
     assert "Waiting for verification" in page
     # And the new resident can log in with the phone number later.
     client.logout()
-    assert client.login(username="13912345678", password=STRONG_PASSWORD)
+    assert client.login(request=HttpRequest(), username="13912345678", password=STRONG_PASSWORD)
 
 
 def test_signup_with_email_only(client, community):

@@ -1,0 +1,126 @@
+"""How often one person and one address may post comments, topics, objections and sign-ups.
+
+Pages and the API count in the same buckets, so switching from one to the other buys
+nothing. Each scope has up to two buckets: `<scope>` per logged-in user and `<scope>_ip`
+per client address (civic.client_ip, so a reverse proxy is seen through). Rates are
+settings.CIVIC_THROTTLES, "<number>/<second|minute|hour|day>", each from its THROTTLE_<NAME>
+environment variable.
+
+A bucket is a counter in the Django cache under a fixed-window key: `cache.add` creates it
+at 0 and `cache.incr` counts atomically, so with Redis every web process shares the count
+and two processes cannot both take the last place. A window allows at most its number of
+posts; straddling two windows allows a burst of twice that, which these limits tolerate.
+
+While Redis is down the cache answers from each process's memory (civic.cache), so the
+limits still hold, per process, and nobody is refused who would not be.
+"""
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import ngettext
+from rest_framework import exceptions, status
+from rest_framework.throttling import BaseThrottle
+
+from .client_ip import client_ip
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Throttled(Exception):
+    """Past a limit: pages answer 429 with the form as it was typed, the API 429 JSON."""
+
+    def __init__(self, wait, scope):
+        self.wait = max(int(wait), 1)
+        self.message = logging_in_too_fast(self.wait) if scope == "login" else posting_too_fast(self.wait)
+        super().__init__(self.message)
+
+
+def logging_in_too_fast(wait):
+    return ngettext(
+        "Too many logins from your connection; please wait %(seconds)d second.",
+        "Too many logins from your connection; please wait %(seconds)d seconds.",
+        wait,
+    ) % {"seconds": wait}
+
+
+def posting_too_fast(wait):
+    if wait > 90:
+        minutes = math.ceil(wait / 60)
+        return ngettext(
+            "You are posting too fast; please wait %(minutes)d minute.",
+            "You are posting too fast; please wait %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+    return ngettext(
+        "You are posting too fast; please wait %(seconds)d second.",
+        "You are posting too fast; please wait %(seconds)d seconds.",
+        wait,
+    ) % {"seconds": wait}
+
+
+def parse_rate(rate):
+    """'10/min' -> (10, 60)."""
+    number, period = rate.split("/")
+    return int(number), PERIODS[period.strip()[0].lower()]
+
+
+def _hit(bucket, ident, rate):
+    """Count one post in the bucket's current window; the seconds to wait when past the rate."""
+    allowed, period = parse_rate(rate)
+    now = time.time()
+    window = int(now // period)
+    key = f"throttle:{bucket}:{ident}:{window}"
+    cache.add(key, 0, period)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window's key expired between add and incr
+        cache.add(key, 1, period)
+        count = 1
+    if count <= allowed:
+        return None
+    return math.ceil((window + 1) * period - now)
+
+
+def check(request, scope):
+    """Count one post of `scope` by this request's user and address; raise Throttled past either limit."""
+    rates = settings.CIVIC_THROTTLES
+    waits = []
+    user = getattr(request, "user", None)
+    if scope in rates and user is not None and user.is_authenticated:
+        waits.append(_hit(scope, f"user:{user.pk}", rates[scope]))
+    if f"{scope}_ip" in rates:
+        waits.append(_hit(f"{scope}_ip", f"ip:{client_ip(request) or 'unknown'}", rates[f"{scope}_ip"]))
+    waits = [wait for wait in waits if wait]
+    if waits:
+        raise Throttled(max(waits), scope)
+
+
+class PostingTooFast(exceptions.APIException):
+    """429 with our own sentence (DRF's Throttled appends its own) and Retry-After."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "throttled"
+
+    def __init__(self, throttled):
+        super().__init__(throttled.message)
+        self.wait = throttled.wait
+
+
+class PostThrottle(BaseThrottle):
+    """DRF's side of `check`: a view names its throttled posts in `posting_scopes`,
+    {action: scope} on a viewset, {"post": scope} on a plain APIView."""
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        scope = getattr(view, "posting_scopes", {}).get(getattr(view, "action", None) or "post")
+        if scope is None:
+            return True
+        try:
+            check(request, scope)
+        except Throttled as throttled:
+            raise PostingTooFast(throttled) from throttled
+        return True
