@@ -226,7 +226,8 @@ def _insert_deliveries(notice, users, channel, moment):
     at = connection.ops.adapt_datetimefield_value(moment)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(Delivery._meta.db_table)} "
+            # The model's own table name and the ORM's SQL for `users`; every value is bound.
+            f"INSERT INTO {quote(Delivery._meta.db_table)} "  # nosec B608
             "(notice_id, recipient_id, channel, status, attempts, last_error, provider_message_id, available_at, created_at) "
             # WHERE true: SQLite would read the ON of ON CONFLICT as a join's ON without it.
             f"SELECT %s, r.*, %s, %s, 0, '', '', %s, %s FROM ({sql}) r WHERE true "
@@ -255,7 +256,8 @@ def _lease_due_deliveries(moment, until, limit):
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET available_at = %s WHERE id IN ("
+            # The model's own table name; every value is bound.
+            f"UPDATE {table} SET available_at = %s WHERE id IN ("  # nosec B608
             f"SELECT id FROM {table} WHERE status = %s AND available_at <= %s ORDER BY available_at LIMIT %s{lock}"
             ") RETURNING id, channel",
             [adapt(until), QUEUED, adapt(moment), limit],
@@ -344,7 +346,8 @@ def _claim(pk, moment):
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET locked_until = %s, attempts = attempts + 1 "
+            # The model's own table name; every value is bound.
+            f"UPDATE {table} SET locked_until = %s, attempts = attempts + 1 "  # nosec B608
             "WHERE id = %s AND status = %s AND (locked_until IS NULL OR locked_until < %s) RETURNING attempts",
             [adapt(moment + _seconds("NOTICE_SEND_LEASE_SECONDS")), pk, QUEUED, adapt(moment)],
         )

@@ -24,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **options):
         from django.contrib.auth import get_user_model
 
-        shown = "localhost" if host in {"0.0.0.0", "::"} else host
+        shown = "localhost" if host in {"0.0.0.0", "::"} else host  # nosec B104 # compares, binds nothing
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         broker = "redis" if settings.REDIS_URL else "filesystem (var/broker)"
         lines = [
