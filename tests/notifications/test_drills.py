@@ -292,6 +292,47 @@ def test_redis_restart_mid_fan_out(drill, world, private_redis, point_celery_at)
     assert_exactly_once(users, drill)
 
 
+def test_redis_down_when_a_notice_falls_due(drill, world, private_redis, point_celery_at):
+    """Staff schedule a meeting while Redis is down; its notice falls due during the outage, is
+    delayed, and goes out exactly once after Redis is back."""
+    import redis
+    from rest_framework.test import APIClient
+
+    community, staff = world
+    point_celery_at(private_redis.url)
+    drill.env["REDIS_URL"] = private_redis.url
+    users = residents(community, 300)
+    drill.worker()
+    drill.beat()
+    broker = redis.Redis.from_url(private_redis.url)
+    wait_for(
+        lambda: any(client["cmd"] == "brpop" for client in broker.client_list()),
+        timeout=60,
+        what="the worker to listen on the broker",
+        drill=drill,
+    )
+    private_redis.stop()
+
+    api = APIClient()
+    api.force_authenticate(staff)
+    lead = datetime.timedelta(days=settings.NOTICE_LEAD_DAYS)
+    starts_at = timezone.now() + lead + datetime.timedelta(seconds=2)
+    started = time.monotonic()
+    response = api.post(
+        "/api/v1/meetings/", {"community": community.pk, "starts_at": starts_at.isoformat()}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert time.monotonic() - started < 10, "a dead broker may not hold up the request"
+    notice = Notice.objects.get()
+    time.sleep(max((notice.due_at - timezone.now()).total_seconds(), 0) + 3)
+    assert not Delivery.objects.exists(), "nothing can go while the broker is down"
+
+    restarted = timezone.now()
+    private_redis.start()
+    assert_exactly_once(users, drill)
+    assert Delivery.objects.order_by("sent_at").values_list("sent_at", flat=True).first() >= restarted
+
+
 def test_two_beats_and_two_workers_send_nothing_twice(drill, world):
     community, staff = world
     users = residents(community, 1500)
