@@ -400,6 +400,39 @@ def refresh(payload):
     cache.set(_figures_key(scope, filters), {"figures": figures, "at": time.time()}, seconds)
 
 
+def keep_warm(now=None):
+    """Compute the city's and every district's default view when its cached figures are
+    missing or due for a refresh, so the first official of the morning is served from the
+    cache too, not kept waiting on a computation over the whole year's records.
+
+    Beat runs this every few minutes; two beats or workers running it at once compute each
+    view once (the same `:refreshing` lock the background refresh takes). Returns how many
+    views it computed.
+    """
+    seconds = cache_seconds()
+    if not seconds or not getattr(settings, "DASHBOARD_KEEP_WARM", False):
+        return 0
+    since, until = default_period()
+    filters = Filters(since=since, until=until)
+    scopes = [Scope(city=True)]
+    scopes += [Scope(districts=(pk,)) for pk in District.objects.order_by("pk").values_list("pk", flat=True)]
+    computed = 0
+    for scope in scopes:
+        key = _figures_key(scope, filters)
+        entry = cache.get(key)
+        if entry is not None and time.time() - entry["at"] <= min(REFRESH_AFTER, seconds * 0.8):
+            continue
+        if not cache.add(f"{key}:refreshing", 1, 60):
+            continue
+        try:
+            figures = compute(scope, filters, places(scope), now=now)
+            cache.set(key, {"figures": figures, "at": time.time()}, seconds)
+            computed += 1
+        finally:
+            cache.delete(f"{key}:refreshing")
+    return computed
+
+
 def _bounds(filters):
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(filters.since, datetime.time.min, tzinfo=tz)

@@ -1,5 +1,5 @@
 """The portal's own background work: keeping the officials' dashboards warm. Thin: it takes
-what names a view (scope and filters, as JSON) and calls civic.dashboard."""
+what names a view (scope and filters, as JSON), or nothing, and calls civic.dashboard."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -17,3 +17,10 @@ def dashboard_refresh(payload):
     from . import dashboard
 
     dashboard.refresh(payload)
+
+
+@shared_task(name="civic.dashboard_keep_warm", acks_late=True, reject_on_worker_lost=True)
+def dashboard_keep_warm():
+    from . import dashboard
+
+    return dashboard.keep_warm()

@@ -544,6 +544,46 @@ def test_a_view_read_after_four_minutes_is_recomputed_in_the_background(
     assert dashboard.dashboard(scope, filters)["residents"] == 10
 
 
+def test_beat_keeps_the_city_and_every_district_warm(town, time_machine, settings, monkeypatch):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash"}}
+    settings.DASHBOARD_KEEP_WARM = True
+    dashboard.cache.clear()
+    assert dashboard.keep_warm() == 3  # the city and its two districts
+    assert dashboard.keep_warm() == 0  # all fresh: nothing computed twice
+
+    # The first official of the day is served what beat computed, computing nothing.
+    def refuse(*args, **kwargs):
+        raise AssertionError("an official waited on a computation")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dashboard, "compute", refuse)
+        assert {row["name"] for row in figures_for_cached(town.district_official)["communities"]} == {
+            "玉林东路社区", "倪家桥社区", "洗面桥社区"
+        }
+        assert figures_for_cached(town.admin)["residents"] == 9
+
+    factories.resident(town.a, actor=town.admin)
+    time_machine.move_to(town.now + datetime.timedelta(seconds=250), tick=False)
+    assert dashboard.keep_warm() == 3  # due for a refresh before the five minutes run out
+    assert figures_for_cached(town.admin)["residents"] == 10
+
+
+def test_keeping_warm_is_off_without_a_shared_cache(town, settings):
+    settings.DASHBOARD_KEEP_WARM = False
+    assert dashboard.keep_warm() == 0
+
+
+def test_a_view_being_computed_elsewhere_is_left_to_it(town, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash"}}
+    settings.DASHBOARD_KEEP_WARM = True
+    dashboard.cache.clear()
+    filters = dashboard.Filters(*dashboard.default_period())
+    city = dashboard._figures_key(dashboard.Scope(city=True), filters)
+    dashboard.cache.add(f"{city}:refreshing", 1, 60)  # another worker holds the city view
+    assert dashboard.keep_warm() == 2
+    assert dashboard.cache.get(city) is None
+
+
 def test_nothing_is_cached_longer_than_five_minutes(town, settings, monkeypatch):
     settings.DASHBOARD_CACHE_SECONDS = 3600
     timeouts = []
