@@ -134,6 +134,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "civic"}}
+# Beat recomputes the city's and each district's dashboard before it goes stale; worth it
+# only when the web processes read the cache the workers write (Redis).
+DASHBOARD_KEEP_WARM = env_bool("DASHBOARD_KEEP_WARM", bool(REDIS_URL))
 
 AUTH_USER_MODEL = "communities.User"
 AUTHENTICATION_BACKENDS = [
@@ -271,6 +274,13 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(NOTICE_DISPATCH_INTERVAL - 5, 1)},
     },
     "notifications-daily": {"task": "notifications.plan_daily", "schedule": 3600.0},
+    # Recomputes the city's and each district's dashboard before its cached figures go stale;
+    # a view computed by another beat or worker moments ago is skipped.
+    "dashboard-keep-warm": {
+        "task": "civic.dashboard_keep_warm",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
