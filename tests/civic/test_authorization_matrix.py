@@ -1,0 +1,644 @@
+"""The authorization matrix (issue 7): no one gets in where they don't belong.
+
+Every mutating endpoint of the API, found in the OpenAPI schema so a new one cannot slip
+through, is tried by four outsiders against the objects of one TARGET community: someone not
+logged in, a verified resident of the neighbouring community on the same street, that
+community's staff, and an official of another district. Each must be refused (401/403/404)
+with nothing changed, while the rightful person, sending the very same request, succeeds:
+so a refusal is the permission check's doing, not a malformed request's.
+
+Then requests that name, inside an object of the requester's own community, an object of
+the target's (a reply to another topic's comment, a vote on another meeting's topic, ...),
+and every admin page of every registered model.
+
+The world is built once per module, through the services, inside a transaction that is
+rolled back at the end; each test runs in a savepoint of its own.
+"""
+
+import datetime
+import hashlib
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser, Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token, TokenProxy
+from rest_framework.test import APIClient
+
+from communities import services as community_services
+from communities.models import (
+    Body,
+    BodyKind,
+    CommunityUserObjectPermission,
+    DistrictUserObjectPermission,
+    Membership,
+    Post,
+    Residency,
+    StreetUserObjectPermission,
+)
+from deliberation import clock
+from deliberation import services as deliberation
+from deliberation.models import AgendaItem, CouncilRules, ObserverRegistration, TopicCategory, TrailEntry, Vote
+from deliberation.workflow import Step
+from information import services as information
+from information.models import BodyProfile, Service, ServiceCategory
+from notifications import services as notifications
+from notifications.models import Delivery, Follow, Notice
+from surveys import services as surveys
+from surveys.models import Answer, Engagement, Indicator, Participation, QuestionKind, Scope, Score, SignUp
+from tests import factories
+
+API = "/api/v1/"
+REFUSED = {401, 403, 404}
+OUTSIDERS = ("anonymous", "neighbour_resident", "neighbour_staff", "far_official")
+BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
+CATEGORY = TopicCategory.PUBLIC_SPACE
+PDF = b"%PDF-1.4\n" + b"0" * 64
+
+
+# The world
+
+
+def _at(moment):
+    return clock.travel(moment)
+
+
+def _build_world():
+    """District A (target street with TARGET and its neighbour), district B far away."""
+    now = timezone.now().replace(microsecond=0)
+    root = factories.superuser()
+    district, far_district = factories.DistrictFactory(), factories.DistrictFactory()
+    street = factories.StreetFactory(district=district)
+    target = factories.CommunityFactory(street=street)
+    neighbour = factories.CommunityFactory(street=street)
+    far = factories.CommunityFactory(street=factories.StreetFactory(district=far_district))
+    w = SimpleNamespace(now=now, root=root, district=district, street=street, target=target, neighbour=neighbour)
+    w.far = far
+    w.anonymous = AnonymousUser()
+    w.staff = factories.staff_member(target, actor=root)
+    w.council_body, w.council = _council(root, target, 3)
+    w.supervisory = community_services.body_create(
+        actor=root, community=target, kind=BodyKind.SUPERVISORY_COMMITTEE, name="监督委员会"
+    )
+    w.supervisor = factories.resident(target, actor=root)
+    community_services.membership_add(actor=root, body=w.supervisory, user=w.supervisor, post=Post.MEMBER)
+    w.author = factories.resident(target, actor=root)
+    w.resident = factories.resident(target, actor=root)
+    w.resident2 = factories.resident(target, actor=root)
+    w.newcomer = factories.UserFactory()
+    w.pending = community_services.residency_request(user=w.newcomer, community=target)
+    w.neighbour_resident = factories.resident(neighbour, actor=root)
+    w.neighbour_staff = factories.staff_member(neighbour, actor=root)
+    w.neighbour_council = _council(root, neighbour, 1)[1][0]
+    w.far_official = factories.official(district=far_district, actor=root)
+    w.evaluator = factories.evaluator(actor=root)
+    _deliberation(w)
+    _neighbour_deliberation(w)
+    _surveys_and_activities(w)
+    _announcements_and_notices(w)
+    _evaluation(w)
+    return w
+
+
+def _council(root, community, size):
+    """A council whose members sat since before the oldest meeting of the world."""
+    body = community_services.body_create(
+        actor=root, community=community, kind=BodyKind.DELIBERATION_COUNCIL, name="居民议事会"
+    )
+    members = [factories.resident(community, actor=root) for _ in range(size)]
+    since = timezone.localdate() - datetime.timedelta(days=90)
+    for member in members:
+        community_services.membership_add(actor=root, body=body, user=member, post=Post.MEMBER, term_start=since)
+    return body, members
+
+
+def _adopt(w, topic, meeting, when):
+    """Review, agenda, vote at `meeting` (already attended), publicity from `when`."""
+    with _at(meeting.starts_at + datetime.timedelta(minutes=30)):
+        deliberation.vote_record(
+            actor=w.staff,
+            agenda_item=topic.agenda_item(),
+            votes_for=3,
+            votes_against=0,
+            abstentions=0,
+            resolution="同意更换全部楼道灯。",
+        )
+    with _at(when):
+        return deliberation.topic_advance(actor=w.staff, topic=topic, to=Step.PUBLICIZE)
+
+
+def _raise_to_resolve(author, staff, meeting, raised, title):
+    with _at(raised):
+        topic = deliberation.topic_raise(
+            actor=author, community=meeting.community, title=title, body=BODY, category=CATEGORY
+        )
+        topic = deliberation.topic_advance(actor=staff, topic=topic, to=Step.REVIEW)
+        deliberation.agenda_add(actor=staff, meeting=meeting, topic=topic)
+        return deliberation.topic_advance(actor=staff, topic=topic, to=Step.RESOLVE)
+
+
+def _deliberation(w):
+    now, day = w.now, datetime.timedelta(days=1)
+    # Collecting: comments, support, follows.
+    w.collecting = deliberation.topic_raise(actor=w.author, community=w.target, title="加装声控灯", body=BODY, category=CATEGORY)
+    w.comment = deliberation.comment_post(actor=w.resident, topic=w.collecting, body="赞成，老人晚上上下楼太危险。")
+    w.author_comment = deliberation.comment_post(actor=w.author, topic=w.collecting, body="谢谢大家支持。")
+    deliberation.support_give(actor=w.resident2, topic=w.collecting)
+    # Under review: for an agenda.
+    with _at(now - 10 * day):
+        w.review = deliberation.topic_raise(actor=w.author, community=w.target, title="修补路面", body=BODY, category=CATEGORY)
+        w.review = deliberation.topic_advance(actor=w.staff, topic=w.review, to=Step.REVIEW)
+    # A meeting to come, with one topic on its agenda and a seat taken in the gallery.
+    with _at(now - day):
+        w.upcoming = deliberation.meeting_schedule(
+            actor=w.staff, community=w.target, starts_at=now + 10 * day, location="议事厅"
+        )
+    w.queued = _raise_to_resolve(w.author, w.staff, w.upcoming, now - day, title="增设充电桩")
+    deliberation.observer_register(actor=w.resident2, meeting=w.upcoming)
+    # A meeting under way: attendance taken, one topic waiting for its vote.
+    with _at(now - 20 * day):
+        w.held = deliberation.meeting_schedule(
+            actor=w.staff, community=w.target, starts_at=now - datetime.timedelta(hours=1), location="议事厅"
+        )
+    w.voting = _raise_to_resolve(w.author, w.staff, w.held, now - 20 * day, title="规范宠物管理")
+    with _at(now - datetime.timedelta(minutes=50)):
+        deliberation.attendance_record(actor=w.staff, meeting=w.held, entries={m: "present" for m in w.council})
+    # A meeting held 35 days ago adopted three topics, now publicized, implemented, evaluated.
+    with _at(now - 40 * day):
+        past = deliberation.meeting_schedule(
+            actor=w.staff, community=w.target, starts_at=now - 35 * day, location="议事厅"
+        )
+    titles = ("公示议题", "实施议题", "评议议题")
+    adopted = [_raise_to_resolve(w.author, w.staff, past, now - 38 * day, title=t) for t in titles]
+    with _at(past.starts_at + datetime.timedelta(minutes=5)):
+        deliberation.attendance_record(actor=w.staff, meeting=past, entries={m: "present" for m in w.council})
+    w.publicized = _adopt(w, adopted[0], past, now - day)
+    w.implementing = _adopt(w, adopted[1], past, now - 30 * day)
+    w.evaluating = _adopt(w, adopted[2], past, now - 34 * day)
+    with _at(now - 22 * day):
+        w.implementing = deliberation.topic_advance(actor=w.staff, topic=w.implementing, to=Step.IMPLEMENT)
+        w.evaluating = deliberation.topic_advance(actor=w.staff, topic=w.evaluating, to=Step.IMPLEMENT)
+        w.task = _task(w, w.implementing)
+        done = _task(w, w.evaluating)
+        deliberation.progress_report(actor=w.staff, task=done, percent=100, note="已完成")
+    with _at(now - day):
+        w.evaluating = deliberation.topic_advance(actor=w.staff, topic=w.evaluating, to=Step.EVALUATE)
+    with _at(now - datetime.timedelta(hours=5)):
+        w.objection = deliberation.objection_lodge(actor=w.resident2, topic=w.publicized, body="施工噪音怎么控制？")
+    w.rating = deliberation.rating_give(actor=w.resident2, topic=w.evaluating, score=4)
+    notifications.follow(user=w.resident, subject=w.collecting)
+    w.follow = Follow.objects.get(user=w.resident)
+    w.report = deliberation.comment_report(actor=w.resident2, comment=w.author_comment, reason="与议题无关")
+
+
+def _task(w, topic):
+    return deliberation.task_create(
+        actor=w.staff,
+        topic=topic,
+        title="更换楼道灯",
+        due_date=timezone.localdate(clock.now()) + datetime.timedelta(days=30),
+        supervisor=w.supervisor,
+        owner_user=w.staff,
+    )
+
+
+def _neighbour_deliberation(w):
+    """The neighbour's own topic, comment and meeting, which outsiders are entitled to use."""
+    w.own_topic = deliberation.topic_raise(actor=w.neighbour_resident, community=w.neighbour, title="修车棚", body=BODY, category=CATEGORY)
+    w.own_comment = deliberation.comment_post(actor=w.neighbour_resident, topic=w.own_topic, body="同意。")
+    with _at(w.now - datetime.timedelta(days=20)):
+        w.own_meeting = deliberation.meeting_schedule(
+            actor=w.neighbour_staff,
+            community=w.neighbour,
+            starts_at=w.now - datetime.timedelta(hours=1),
+            location="议事厅",
+        )
+    w.own_voting = _raise_to_resolve(
+        w.neighbour_resident, w.neighbour_staff, w.own_meeting, w.now - datetime.timedelta(days=20), title="修车棚"
+    )
+    with _at(w.now - datetime.timedelta(days=20)):
+        w.own_review = deliberation.topic_raise(
+            actor=w.neighbour_resident, community=w.neighbour, title="修花坛", body=BODY, category=CATEGORY
+        )
+        w.own_review = deliberation.topic_advance(actor=w.neighbour_staff, topic=w.own_review, to=Step.REVIEW)
+    with _at(w.now - datetime.timedelta(minutes=50)):
+        deliberation.attendance_record(
+            actor=w.neighbour_staff, meeting=w.own_meeting, entries={w.neighbour_council: "present"}
+        )
+    with _at(w.now - datetime.timedelta(days=1)):
+        w.own_upcoming = deliberation.meeting_schedule(
+            actor=w.neighbour_staff, community=w.neighbour, starts_at=w.now + datetime.timedelta(days=9)
+        )
+
+
+def _surveys_and_activities(w):
+    now, day = w.now, datetime.timedelta(days=1)
+    w.survey = surveys.survey_create(
+        actor=w.staff,
+        title="夜间照明意见征集",
+        scope=Scope.COMMUNITY,
+        place=w.target,
+        opens_at=now - day,
+        closes_at=now + 7 * day,
+    )
+    w.question = surveys.question_add(
+        actor=w.staff, survey=w.survey, kind=QuestionKind.SINGLE, text="哪一段最需要改造？", choices=["主街", "楼道"]
+    )
+    w.text_question = surveys.question_add(
+        actor=w.staff, survey=w.survey, kind=QuestionKind.TEXT, text="其他建议", required=False
+    )
+    w.choice = w.question.choices.order_by("position").first()
+    surveys.response_submit(
+        actor=w.resident2,
+        survey=w.survey,
+        answers=[{"question": w.question.pk, "choices": [w.choice.pk]}, {"question": w.text_question.pk, "text": "多装灯"}],
+    )
+    w.text_answer = Answer.objects.get(question=w.text_question)
+    w.own_survey = surveys.survey_create(
+        actor=w.neighbour_staff,
+        title="车棚意见",
+        scope=Scope.COMMUNITY,
+        place=w.neighbour,
+        opens_at=now - day,
+        closes_at=now + 7 * day,
+    )
+    w.activity = surveys.activity_publish(
+        actor=w.staff,
+        community=w.target,
+        theme="邻里节",
+        category="culture",
+        starts_at=now + 3 * day,
+        ends_at=now + 3 * day + datetime.timedelta(hours=2),
+        place="活动室",
+        capacity=30,
+    )
+    surveys.signup_take(actor=w.resident2, activity=w.activity)
+    w.held_activity = surveys.activity_publish(
+        actor=w.staff,
+        community=w.target,
+        theme="健康讲座",
+        category="culture",
+        starts_at=now - datetime.timedelta(hours=3),
+        ends_at=now - datetime.timedelta(hours=1),
+        place="活动室",
+        capacity=30,
+    )
+    surveys.attendance_record(actor=w.staff, activity=w.held_activity, users=[w.resident, w.resident2])
+    w.activity_rating = surveys.activity_rate(actor=w.resident2, activity=w.held_activity, score=5)
+    w.signup = SignUp.objects.get(activity=w.activity)
+
+
+def _announcements_and_notices(w):
+    attachment = SimpleUploadedFile("notice.pdf", PDF, content_type="application/pdf")
+    w.announcement = information.announcement_publish(
+        actor=w.staff, area=w.target, title="停水通知", body="明天上午停水。", attachments=[attachment]
+    )
+    w.attachment = w.announcement.attachments.get()
+    w.own_announcement = information.announcement_publish(
+        actor=w.neighbour_staff, area=w.neighbour, title="停电通知", body="明天下午停电。"
+    )
+    w.body_profile = information.body_profile_update(actor=w.staff, body=w.council_body, duties="议事协商")
+    w.committee = community_services.body_create(
+        actor=w.root, community=w.target, kind=BodyKind.RESIDENTS_COMMITTEE, name="居委会"
+    )
+    w.service = information.service_create(
+        actor=w.staff,
+        provider=w.committee,
+        name="议事咨询",
+        category=ServiceCategory.values[0],
+        description="每周三接待",
+        location="议事厅",
+        hours="周三下午",
+        how_to_apply="直接来访",
+    )
+    notifications.notices_dispatch()
+    # The author hears of every step their topics took.
+    w.delivery = Delivery.objects.filter(recipient=w.author, channel=Delivery.Channel.IN_APP).first()
+    notifications.deliveries_send(channel=Delivery.Channel.IN_APP, ids=[w.delivery.pk])
+    w.notice = w.delivery.notice
+
+
+def _evaluation(w):
+    w.engagement = surveys.engagement_create(
+        actor=w.root, evaluator=w.evaluator, scope=Engagement.Scope.DISTRICT, district=w.district, organisation="评估中心"
+    )
+    w.round = surveys.round_create(
+        actor=w.evaluator,
+        engagement=w.engagement,
+        title="年度评估",
+        period_start=timezone.localdate() - datetime.timedelta(days=90),
+        period_end=timezone.localdate(),
+        indicators=[{"name": "现场检查", "source": Indicator.MANUAL, "weight": 100}],
+    )
+    w.indicator = w.round.indicators.get()
+    for community in (w.target, w.neighbour):
+        surveys.score_set(actor=w.evaluator, indicator=w.indicator, community=community, value=80, evidence="现场查看")
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            yield _build_world()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def w(world, db):
+    return world
+
+
+
+# What the database holds: compared before and after every refused request.
+
+SNAPSHOT_APPS = ("auth", "authtoken", "communities", "deliberation", "information", "notifications", "surveys")
+
+
+def snapshot():
+    digest = hashlib.sha256()
+    for app_label in SNAPSHOT_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            if model._meta.proxy:
+                continue
+            for row in model._default_manager.order_by("pk").values_list():
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def unchanged(w):
+    """The world as built: every test starts from it, so it is read once."""
+    if not hasattr(w, "snapshot"):
+        w.snapshot = snapshot()
+    return w.snapshot
+
+
+# The API's mutating endpoints, from its own OpenAPI schema.
+
+MUTATING_METHODS = ("post", "put", "patch", "delete")
+
+
+def mutating_operations():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in MUTATING_METHODS and path.startswith(API)
+    )
+
+
+OPERATIONS = mutating_operations()
+
+
+class Call:
+    """How to send one endpoint a request that would succeed for `rightful`.
+
+    `path` fills the path's parameters from the world; `data` is the body; `refused_also`
+    lists statuses besides 401/403/404 an outsider may get, each with its reason.
+    """
+
+    def __init__(self, rightful, path=None, data=None, refused_also=()):
+        self.rightful = rightful
+        self.path = path or (lambda w: {})
+        self.data = data or (lambda w: {})
+        self.refused_also = dict(refused_also)
+
+
+def _soon(days):
+    return (timezone.now() + datetime.timedelta(days=days)).isoformat()
+
+
+def _activity(w):
+    start = timezone.now() + datetime.timedelta(days=5)
+    return {
+        "community": w.target.pk,
+        "theme": "读书会",
+        "category": "culture",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + datetime.timedelta(hours=2)).isoformat(),
+        "place": "活动室",
+        "capacity": 20,
+    }
+
+
+NOT_YOURS = "acts on the requester's own record, which an outsider does not have: nothing to undo"
+
+CALLS = {
+    "POST /api/v1/activities/": Call("staff", data=_activity),
+    "PUT /api/v1/activities/{id}/": Call("staff", lambda w: {"id": w.activity.pk}, _activity),
+    "PATCH /api/v1/activities/{id}/": Call("staff", lambda w: {"id": w.activity.pk}, lambda w: {"theme": "读书会"}),
+    "POST /api/v1/activities/{id}/attendance/": Call(
+        "staff", lambda w: {"id": w.held_activity.pk}, lambda w: {"users": [w.council[0].pk]}
+    ),
+    "POST /api/v1/activities/{id}/cancel/": Call("staff", lambda w: {"id": w.activity.pk}),
+    "POST /api/v1/activities/{id}/rating/": Call(
+        "resident", lambda w: {"id": w.held_activity.pk}, lambda w: {"score": 4}
+    ),
+    "POST /api/v1/activities/{id}/signup/": Call("resident", lambda w: {"id": w.activity.pk}),
+    "DELETE /api/v1/activities/{id}/signup/": Call(
+        "resident2", lambda w: {"id": w.activity.pk}, refused_also={409: NOT_YOURS}
+    ),
+    "POST /api/v1/announcements/": Call(
+        "staff", data=lambda w: {"community": w.target.pk, "title": "停气通知", "body": "周五停气。"}
+    ),
+    "PATCH /api/v1/announcements/{id}/": Call(
+        "staff", lambda w: {"id": w.announcement.pk}, lambda w: {"title": "停水通知（更正）"}
+    ),
+    "DELETE /api/v1/announcements/{id}/": Call("staff", lambda w: {"id": w.announcement.pk}),
+    "PATCH /api/v1/comments/{id}/": Call("resident", lambda w: {"id": w.comment.pk}, lambda w: {"body": "赞成。"}),
+    "POST /api/v1/comments/{id}/moderate/": Call(
+        "staff", lambda w: {"id": w.author_comment.pk}, lambda w: {"keep": False, "reason": "离题"}
+    ),
+    "POST /api/v1/comments/{id}/report/": Call(
+        "author", lambda w: {"id": w.comment.pk}, lambda w: {"reason": "与议题无关"}
+    ),
+    "POST /api/v1/evaluation-rounds/": Call(
+        "evaluator",
+        data=lambda w: {
+            "engagement": w.engagement.pk,
+            "title": "季度评估",
+            "period_start": str(timezone.localdate() - datetime.timedelta(days=30)),
+            "period_end": str(timezone.localdate()),
+            "indicators": [{"name": "现场检查", "source": Indicator.MANUAL, "weight": "100"}],
+        },
+    ),
+    "POST /api/v1/evaluation-rounds/{id}/compute/": Call("evaluator", lambda w: {"id": w.round.pk}),
+    "POST /api/v1/evaluation-rounds/{id}/publish/": Call("evaluator", lambda w: {"id": w.round.pk}),
+    "POST /api/v1/evaluation-rounds/{id}/scores/": Call(
+        "evaluator",
+        lambda w: {"id": w.round.pk},
+        lambda w: {"indicator": w.indicator.pk, "community": w.target.pk, "value": "75", "evidence": "复查"},
+    ),
+    "DELETE /api/v1/follows/{id}/": Call("resident", lambda w: {"id": w.follow.pk}),
+    "POST /api/v1/meetings/": Call(
+        "staff",
+        data=lambda w: {"community": w.target.pk, "starts_at": _soon(12), "location": "议事厅", "agenda": [w.review.pk]},
+    ),
+    "PATCH /api/v1/meetings/{id}/": Call("staff", lambda w: {"id": w.upcoming.pk}, lambda w: {"location": "二楼"}),
+    "POST /api/v1/meetings/{id}/agenda/": Call(
+        "staff", lambda w: {"id": w.upcoming.pk}, lambda w: {"topic": w.review.pk}
+    ),
+    "DELETE /api/v1/meetings/{id}/agenda/{topic_id}/": Call(
+        "staff", lambda w: {"id": w.upcoming.pk, "topic_id": w.queued.pk}
+    ),
+    "POST /api/v1/meetings/{id}/attendance/": Call(
+        "staff",
+        lambda w: {"id": w.held.pk},
+        lambda w: {"entries": [{"member": w.council[0].pk, "status": "excused"}]},
+    ),
+    "POST /api/v1/meetings/{id}/cancel/": Call("staff", lambda w: {"id": w.upcoming.pk}, lambda w: {"reason": "改期"}),
+    "POST /api/v1/meetings/{id}/minutes/": Call(
+        "staff", lambda w: {"id": w.held.pk}, lambda w: {"minutes": "应到三人，实到三人。"}
+    ),
+    "POST /api/v1/meetings/{id}/observers/": Call("resident", lambda w: {"id": w.upcoming.pk}),
+    "DELETE /api/v1/meetings/{id}/observers/": Call(
+        "resident2", lambda w: {"id": w.upcoming.pk}, refused_also={409: NOT_YOURS}
+    ),
+    "POST /api/v1/meetings/{id}/votes/": Call(
+        "staff",
+        lambda w: {"id": w.held.pk},
+        lambda w: {
+            "topic": w.voting.pk,
+            "resolution": "同意。",
+            "votes_for": 3,
+            "votes_against": 0,
+            "abstentions": 0,
+        },
+    ),
+    "POST /api/v1/notifications/{id}/read/": Call("author", lambda w: {"id": w.delivery.pk}),
+    "POST /api/v1/objections/{id}/answer/": Call(
+        "staff", lambda w: {"id": w.objection.pk}, lambda w: {"answer": "施工安排在工作日白天。"}
+    ),
+    "POST /api/v1/residencies/{id}/reject/": Call("staff", lambda w: {"id": w.pending.pk}, lambda w: {"note": "查无此人"}),
+    "POST /api/v1/residencies/{id}/verify/": Call("staff", lambda w: {"id": w.pending.pk}),
+    "POST /api/v1/surveys/{id}/hide/": Call(
+        "staff",
+        lambda w: {"id": w.survey.pk},
+        lambda w: {"answer": str(w.text_answer.pk), "reason": "广告", "hidden": True},
+    ),
+    "POST /api/v1/surveys/{id}/responses/": Call(
+        "resident",
+        lambda w: {"id": w.survey.pk},
+        lambda w: {"answers": [{"question": w.question.pk, "choices": [w.choice.pk]}]},
+    ),
+    "POST /api/v1/tasks/{id}/progress/": Call(
+        "staff", lambda w: {"id": w.task.pk}, lambda w: {"percent": 50, "note": "已完成一半"}
+    ),
+    "POST /api/v1/topics/": Call(
+        "resident",
+        data=lambda w: {"community": w.target.pk, "title": "增设座椅", "body": BODY, "category": CATEGORY},
+    ),
+    "PATCH /api/v1/topics/{id}/": Call("author", lambda w: {"id": w.collecting.pk}, lambda w: {"title": "加装声控灯和扶手"}),
+    "POST /api/v1/topics/{id}/advance/": Call(
+        "staff", lambda w: {"id": w.collecting.pk}, lambda w: {"to": Step.REVIEW, "note": ""}
+    ),
+    "POST /api/v1/topics/{id}/comments/": Call(
+        "resident", lambda w: {"id": w.collecting.pk}, lambda w: {"body": "同意。", "parent": w.author_comment.pk}
+    ),
+    "POST /api/v1/topics/{id}/objections/": Call(
+        "resident", lambda w: {"id": w.publicized.pk}, lambda w: {"body": "施工时间太长。"}
+    ),
+    "POST /api/v1/topics/{id}/ratings/": Call("resident", lambda w: {"id": w.evaluating.pk}, lambda w: {"score": 5}),
+    "POST /api/v1/topics/{id}/support/": Call("resident", lambda w: {"id": w.collecting.pk}),
+    "DELETE /api/v1/topics/{id}/support/": Call(
+        "resident2", lambda w: {"id": w.collecting.pk}, refused_also={204: NOT_YOURS}
+    ),
+    "POST /api/v1/topics/{id}/tasks/": Call(
+        "staff",
+        lambda w: {"id": w.implementing.pk},
+        lambda w: {
+            "title": "安装扶手",
+            "due_date": str(timezone.localdate() + datetime.timedelta(days=20)),
+            "supervisor": w.supervisor.pk,
+            "owner_user": w.staff.pk,
+        },
+    ),
+    "POST /api/v1/topics/{id}/withdraw/": Call("author", lambda w: {"id": w.collecting.pk}, lambda w: {"note": ""}),
+}
+
+# Endpoints open to everyone, or acting only on the requester's own records: anonymous
+# callers of the latter are still refused (401).
+OPEN_TO_ALL = {
+    "POST /api/v1/auth/signup/": "signing up is open to everyone",
+    "POST /api/v1/auth/sms-code/": "asking for a login code is open to everyone",
+    "POST /api/v1/auth/sms-login/": "logging in is open to everyone",
+    "POST /api/v1/auth/token/": "logging in is open to everyone",
+}
+OWN_RECORDS = {
+    "PATCH /api/v1/me/": "changes the requester's own profile",
+    "POST /api/v1/notifications/read-all/": "marks the requester's own inbox read",
+    "POST /api/v1/residencies/": "anyone signed in may ask to join a community; its staff decide",
+    "POST /api/v1/follows/": "topics are public records; following one subscribes only the requester",
+}
+
+
+def call_for(operation):
+    if operation in CALLS:
+        return CALLS[operation]
+    pytest.fail(
+        f"{operation} has no entry in CALLS: say who may use it, on which objects of the world and with "
+        "what body, so the matrix can check that everyone else is refused"
+    )
+
+
+def user(w, who):
+    found = getattr(w, who)
+    if not found.is_authenticated:
+        return None
+    # A fresh instance: roles are cached on the user object.
+    return type(found).objects.get(pk=found.pk)
+
+
+def send(w, who, operation, call):
+    method, template = operation.split(" ", 1)
+    client = APIClient()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    acting = user(w, who)
+    if acting is not None:
+        client.force_authenticate(acting)
+    path = template.format(**call.path(w))
+    return getattr(client, method.lower())(path, call.data(w), format="json")
+
+
+def test_every_mutating_endpoint_is_in_the_matrix():
+    unmapped = [op for op in OPERATIONS if op not in CALLS and op not in OPEN_TO_ALL and op not in OWN_RECORDS]
+    stale = [op for op in (*CALLS, *OPEN_TO_ALL, *OWN_RECORDS) if op not in OPERATIONS]
+    assert not unmapped, f"endpoints with no authorization check in this matrix: {unmapped}"
+    assert not stale, f"matrix entries for endpoints the API no longer has: {stale}"
+
+
+CHECKED = [op for op in OPERATIONS if op not in OPEN_TO_ALL and op not in OWN_RECORDS]
+
+
+@pytest.mark.parametrize("operation", CHECKED)
+def test_the_rightful_user_succeeds(w, operation):
+    """The same request an outsider is refused works for the person it is meant for."""
+    call = call_for(operation)
+    response = send(w, call.rightful, operation, call)
+    assert 200 <= response.status_code < 300, (call.rightful, response.status_code, response.content[:500])
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+@pytest.mark.parametrize("operation", CHECKED)
+def test_outsiders_are_refused(w, operation, who):
+    call = call_for(operation)
+    before = unchanged(w)
+    response = send(w, who, operation, call)
+    allowed = REFUSED | set(call.refused_also)
+    if who == "anonymous":
+        allowed = {401}
+    assert response.status_code in allowed, (who, response.status_code, response.content[:500])
+    assert snapshot() == before, f"{operation} by {who} changed the database"
+
+
+@pytest.mark.parametrize("operation", sorted(OWN_RECORDS))
+def test_own_record_endpoints_need_a_login(w, operation):
+    response = send(w, "anonymous", operation, Call(None))
+    assert response.status_code == 401
