@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test messages bench clean-var
+.PHONY: run test messages bench bench-scale clean-var
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -33,6 +33,16 @@ test: $(VENV)/.requirements-dev
 messages: $(VENV)/.requirements-dev
 	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --ignore "staticfiles/*" --no-obsolete
 	DEBUG=1 $(PY) manage.py compilemessages --ignore ".venv/*"
+
+# Load test under gunicorn on PostgreSQL and Redis (README: Benchmarks); needs wrk.
+# DATABASE_URL and REDIS_URL default to civic_bench and Redis db 3; BENCH_ARGS adds options.
+bench: $(VENV)/.requirements
+	$(PY) bench/web.py $(BENCH_ARGS)
+
+# The same with two gunicorn processes and two Celery workers, then the notice fan-out
+# with one worker and with two (README: Running at scale).
+bench-scale: $(VENV)/.requirements
+	$(PY) bench/web.py --web-processes 2 --celery-workers 2 --fan-out 1,2 $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var/
