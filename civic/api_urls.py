@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from communities import api as communities_api
@@ -31,7 +32,9 @@ router.register("engagements", surveys_api.EngagementViewSet, basename="api-enga
 router.register("evaluation-rounds", surveys_api.EvaluationRoundViewSet, basename="api-evaluation-round")
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
+    # Exempt: it changes nothing, and a browser session's POST must get this JSON, not CSRF's HTML page.
     return JsonResponse({"detail": _("No such API endpoint.")}, status=404)
 
 

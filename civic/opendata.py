@@ -253,9 +253,7 @@ class CsvRenderer(BaseRenderer):
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        # Errors reach here as dicts; the export itself streams past the renderer.
-        if isinstance(data, dict):
-            return "\n".join(f"{key}: {value}" for key, value in data.items()).encode("utf-8")
+        # The export streams past the renderer and errors answer JSON (`handle_exception`).
         return data
 
 
@@ -272,8 +270,12 @@ class DecisionExportView(APIView):
         try:
             return super().perform_content_negotiation(request, force=force)
         except Http404:
-            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
             raise exceptions.ValidationError({"format": [_("Choose csv or json.")]}) from None
+
+    def handle_exception(self, exc):
+        """Errors answer JSON even when CSV was asked for, like every other API error."""
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)
 
     @extend_schema(
         summary="Archived decisions as open data (JSON, paginated; or the whole export as CSV)",

@@ -141,7 +141,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     category = serializers.ChoiceField(choices=ActivityCategory.choices)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
-    organiser_name = serializers.CharField(source="organiser.name", read_only=True, default=None)
+    organiser_name = serializers.CharField(source="organiser.name", read_only=True, default=None, allow_null=True)
     taken = serializers.IntegerField(read_only=True, help_text=_("Places taken."))
     places_left = serializers.SerializerMethodField()
     cancelled = serializers.BooleanField(source="is_cancelled", read_only=True)

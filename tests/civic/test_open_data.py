@@ -106,7 +106,7 @@ def test_bad_filters_are_400_with_a_clear_message(api_client, client, params, fi
     response = api_client.get(URL, params)
     assert response.status_code == 400 and field in response.json()
     csv_response = api_client.get(URL, {**params, "format": "csv"})
-    assert csv_response.status_code == 400
+    assert csv_response.status_code == 400 and field in csv_response.json()  # errors are JSON, even for CSV
     page = client.get(reverse("open-data-decisions"), params, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 400 and 'role="alert"' in page.content.decode()
 

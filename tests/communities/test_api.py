@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.test import Client
 from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
@@ -643,6 +644,14 @@ def test_unknown_endpoint_is_a_json_404(api_client):
     assert response.status_code == 404
     assert response.json()["detail"]
     assert api_client.get(f"{API}me").status_code == 301
+
+
+def test_unknown_endpoint_is_a_json_404_for_a_browser_session_post_too(resident):
+    """Found by fuzzing: CSRF's HTML 403 page used to answer a logged-in POST to a mistyped path."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(resident)
+    response = client.post(f"{API}meetings/x/agenda/")
+    assert response.status_code == 404 and response.json()["detail"]
 
 
 @pytest.mark.parametrize(
