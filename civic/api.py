@@ -11,6 +11,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from communities.errors import Conflict
 
+from . import uploads
+
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
@@ -24,9 +26,12 @@ def _validation_detail(exc):
 
 
 def exception_handler(exc, context):
-    """Service errors become 400/403/409; everything answers JSON with `detail` or field errors."""
+    """Service errors become 400/403/409 (413 for an upload over the size limit); everything
+    answers JSON with `detail` or field errors."""
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message, "blockers": exc.blockers}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, uploads.TooLarge):
+        return Response(_validation_detail(exc), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):

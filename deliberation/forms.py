@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import COMMENT_MAX, NOTE_MAX, OBJECTION_MAX, RATING_COMMENT_MAX, REASON_MAX, TOPIC_BODY_MAX, TopicCategory
-from .uploads import ALLOWED
+from .uploads import POLICY
 from .workflow import Step
 
 
@@ -131,7 +131,7 @@ class ProgressForm(forms.Form):
         label=_("Photo or document"),
         required=False,
         help_text=_("JPEG, PNG, WebP or PDF, at most 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(ALLOWED))}),
+        widget=forms.ClearableFileInput(attrs={"accept": POLICY.accept_attribute()}),
     )
 
 

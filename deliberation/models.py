@@ -15,6 +15,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic.uploads import PHOTOS_AND_PDF, FileCheck
 from communities.models import Body, Community
 
 from . import clock
@@ -647,7 +648,9 @@ class ProgressReport(models.Model):
     )
     percent = models.PositiveSmallIntegerField(_("progress (%)"), validators=[MaxValueValidator(100)])
     note = models.TextField(_("note"), validators=[MaxLengthValidator(NOTE_MAX)])
-    attachment = models.FileField(_("photo or file"), upload_to=_progress_upload_to, blank=True)
+    attachment = models.FileField(
+        _("photo or file"), upload_to=_progress_upload_to, blank=True, validators=[FileCheck(PHOTOS_AND_PDF.name)]
+    )
     attachment_name = models.CharField(_("file name"), max_length=200, blank=True)
     attachment_type = models.CharField(_("file type"), max_length=100, blank=True)
     attachment_size = models.PositiveIntegerField(_("file size (bytes)"), null=True, blank=True)

@@ -454,6 +454,11 @@ def objection_get(objection_id):
     return Objection.objects.select_related("topic__community__street__district", "author").get(pk=objection_id)
 
 
+def progress_attachment_get(report_id):
+    """A progress report that carries a file, or ProgressReport.DoesNotExist."""
+    return ProgressReport.objects.exclude(attachment="").get(pk=report_id)
+
+
 def task_get(task_id):
     return Task.objects.select_related(
         "topic__community__street__district", "owner_body", "owner_user", "supervisor"

@@ -7,6 +7,7 @@ Free text is returned exactly as it was typed: JSON carries no markup that could
 """
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -214,7 +215,7 @@ class ProgressReportSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_attachment(self, report):
-        return report.attachment.url if report.attachment else None
+        return reverse("progress-attachment", args=[report.pk]) if report.attachment else None
 
 
 class TaskSerializer(serializers.Serializer):

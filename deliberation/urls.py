@@ -19,6 +19,7 @@ urlpatterns = [
     path("comments/<int:comment_id>/moderate/", views.comment_moderate, name="comment-moderate"),
     path("objections/<int:objection_id>/answer/", views.objection_answer, name="objection-answer"),
     path("tasks/<int:task_id>/progress/", views.progress_report, name="task-progress"),
+    path("progress/<int:report_id>/attachment/", views.progress_attachment, name="progress-attachment"),
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:meeting_id>/gallery/", views.meeting_gallery, name="meeting-gallery"),
 ]

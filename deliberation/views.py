@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civic import throttling
+from civic import throttling, uploads
 from communities.errors import Conflict
 from communities.forms import add_service_errors
 from communities.models import Body, Community
@@ -40,7 +40,18 @@ from .forms import (
     TopicFilterForm,
     TopicRaiseForm,
 )
-from .models import Attendance, Ballot, Comment, Meeting, Objection, Task, Topic, TopicCategory, TrailKind
+from .models import (
+    Attendance,
+    Ballot,
+    Comment,
+    Meeting,
+    Objection,
+    ProgressReport,
+    Task,
+    Topic,
+    TopicCategory,
+    TrailKind,
+)
 from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, moves_from
 
 TOPICS_PAGE_SIZE = 20
@@ -507,6 +518,15 @@ def objection_answer(request, objection_id):
     return _topic_page(request, topic, status=400, forms={"answers": {objection.pk: form}})
 
 
+def progress_attachment(request, report_id):
+    """A progress report's photo or file: public, as the report itself is on the topic page."""
+    try:
+        report = selectors.progress_attachment_get(report_id)
+    except ProgressReport.DoesNotExist as exc:
+        raise Http404(_("There is no such attachment.")) from exc
+    return uploads.file_response(report.attachment, content_type=report.attachment_type, name=report.attachment_name)
+
+
 @require_POST
 def progress_report(request, task_id):
     try:
@@ -517,6 +537,7 @@ def progress_report(request, task_id):
     if not request.user.is_authenticated:
         return _login_first(request, topic)
     form = ProgressForm(request.POST, request.FILES)
+    status = 400
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -529,12 +550,13 @@ def progress_report(request, task_id):
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+            status = 413 if isinstance(exc, uploads.TooLarge) else 400
         except (PermissionDenied, Conflict) as exc:
             return _refused(request, topic, exc)
         else:
             messages.success(request, _("Progress is reported."))
             return redirect(f"{topic.get_absolute_url()}#task-{task.pk}")
-    return _topic_page(request, topic, status=400, forms={"progress": form, "progress_task": task.pk})
+    return _topic_page(request, topic, status=status, forms={"progress": form, "progress_task": task.pk})
 
 
 @require_POST

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic.uploads import DOCUMENTS_AND_PHOTOS, FileCheck
 from communities.models import Body, Community, District, Street
 
 TITLE_MAX = 120
@@ -166,7 +167,9 @@ class Attachment(models.Model):
     announcement = models.ForeignKey(
         Announcement, models.CASCADE, related_name="attachments", verbose_name=_("announcement")
     )
-    file = models.FileField(_("file"), upload_to=_attachment_upload_to)
+    file = models.FileField(
+        _("file"), upload_to=_attachment_upload_to, validators=[FileCheck(DOCUMENTS_AND_PHOTOS.name)]
+    )
     name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("file type"), max_length=100)
     size = models.PositiveIntegerField(_("file size (bytes)"))

@@ -1,14 +1,13 @@
 """Residents' pages: the announcements of their area, and the services on offer."""
 
-import mimetypes
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import InvalidPage, Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from civic import uploads
 from communities.permissions import can
 
 from . import selectors, services
@@ -81,21 +80,7 @@ def announcement_attachment(request, announcement_id, attachment_id):
         attachment = selectors.attachment_get(announcement, attachment_id)
     except Attachment.DoesNotExist as exc:
         raise Http404(_("There is no such attachment.")) from exc
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404(_("The file of this attachment is missing.")) from exc
-    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=attachment.name,
-        content_type=attachment.content_type or mimetypes.guess_type(attachment.name)[0],
-    )
-    # The stored type was read from the file's bytes; the browser must not guess another.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
+    return uploads.file_response(attachment.file, content_type=attachment.content_type, name=attachment.name)
 
 
 def service_list(request):

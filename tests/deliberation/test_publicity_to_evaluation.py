@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from communities.errors import Conflict
-from deliberation import selectors, services, uploads
+from deliberation import selectors, services
 from deliberation.models import Objection, ProgressReport, Rating, TrailEntry, TrailKind
 from deliberation.workflow import Step
 
@@ -132,9 +132,9 @@ class TestTasks:
             )
         assert not ProgressReport.objects.exists()
 
-    def test_files_over_the_limit_are_refused(self, flow, world, settings, tmp_path, monkeypatch):
+    def test_files_over_the_limit_are_refused(self, flow, world, settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path
-        monkeypatch.setattr(uploads, "MAX_BYTES", 100)
+        settings.CIVIC_UPLOAD_MAX_BYTES = 100
         task = flow.task(flow.at(Step.IMPLEMENT))
         with pytest.raises(ValidationError):
             services.progress_report(

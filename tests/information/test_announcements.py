@@ -288,7 +288,7 @@ def test_attachment_of_a_wrong_type_is_400_and_nothing_is_saved(api_client, area
 
 
 def test_attachment_over_the_limit_is_413_and_nothing_is_saved(api_client, area, settings):
-    settings.ANNOUNCEMENT_ATTACHMENT_MAX_BYTES = 1000
+    settings.CIVIC_UPLOAD_MAX_BYTES = 1000
     response = as_user(api_client, area["staff"]).post(
         URL,
         {"title": "附件", "body": "见附件", "community": area["home"].pk, "attachments": [upload("big.pdf", PDF + b"0" * 2000)]},
