@@ -173,6 +173,9 @@ AXES_RESET_ON_SUCCESS = True
 # A locked-out person who tries again does not push their own wait further.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "communities.lockout.lockout_response"
+# The records hold residents' addresses and are no staff business: operators list and clear
+# them with `manage.py axes_list_attempts` and `axes_reset_username <name>`.
+AXES_ENABLE_ADMIN = False
 
 # django-guardian: permissions live in direct foreign-key tables; no anonymous user row.
 ANONYMOUS_USER_NAME = None
