@@ -10,17 +10,16 @@ import socket
 import subprocess
 import time
 
-import psycopg2
 import pytest
 import redis
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
 from civic.cache import ResilientRedisCache
 from deliberation import services, trail
-from deliberation.models import Comment, Topic, TopicCategory, TrailEntry
+from deliberation.models import Comment, TopicCategory, TrailEntry
 from deliberation.workflow import Step
 from notifications.models import Follow, Notice
 from tests import factories
@@ -62,13 +61,10 @@ def drop_after_first_trail_write(monkeypatch):
     def append_then_drop(**kwargs):
         entry = append(**kwargs)
         pid = connection.connection.info.backend_pid
-        db = connection.settings_dict
-        other = psycopg2.connect(
-            dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"]
-        )
-        other.autocommit = True
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
         try:
-            other.cursor().execute("SELECT pg_terminate_backend(%s)", [pid])
+            with other.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
         finally:
             other.close()
         return entry
@@ -143,6 +139,27 @@ def test_pages_and_api_answer_503_when_postgresql_cannot_be_reached(place, monke
         connection.close()
 
 
+@pytest.mark.django_db
+def test_the_503_page_is_chinese_by_default_and_other_errors_stay_500(client, monkeypatch):
+    from django.db import OperationalError
+    from rest_framework.views import APIView
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("civic.views.render", lost)
+    monkeypatch.setattr(APIView, "initial", lost)
+    page = client.get("/")
+    assert page.status_code == 503
+    assert "服务暂时不可用，请一分钟后再试。" in page.content.decode()
+    api = client.get("/api/v1/communities/")
+    assert (api.status_code, api.json()) == (503, {"detail": "服务暂时不可用，请一分钟后再试。"})
+
+    monkeypatch.setattr("civic.views.render", lambda *args, **kwargs: 1 / 0)
+    client.raise_request_exception = False
+    assert client.get("/").status_code == 500
+
+
 # Redis
 class PrivateRedis:
     """A redis-server of the test's own on a free port, so killing it disturbs no one."""
@@ -198,9 +215,9 @@ def private_redis(tmp_path, settings, monkeypatch):
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)  # the comment's on_commit hands work to the dead broker
+@pytest.mark.django_db
 def test_with_redis_down_pages_serve_comments_post_and_throttles_count_per_process(
-    private_redis, place, monkeypatch, caplog
+    private_redis, place, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):
     community, staff, resident, topic = place
     monkeypatch.setattr(AnonRateThrottle, "rate", "4/min", raising=False)
@@ -218,8 +235,17 @@ def test_with_redis_down_pages_serve_comments_post_and_throttles_count_per_proce
     started = time.monotonic()
     response = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "Redis 停了也能留言。"})
     assert response.status_code == 302
-    assert time.monotonic() - started < 5, "a dead broker or cache must not stall the request"
     assert Comment.objects.get(topic=topic).body == "Redis 停了也能留言。"
+    # A step change hands its notice to the dead broker once committed: the request succeeds,
+    # and the notice waits in the database for the dispatcher.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = english(staff).post(f"/topics/{topic.pk}/advance/", {"to": "review", "from": "collect"})
+    assert response.status_code == 302
+    assert time.monotonic() - started < 5, "a dead broker or cache must not stall the requests"
+    topic.refresh_from_db()
+    assert topic.step == Step.REVIEW
+    assert Notice.objects.filter(status=Notice.Status.PENDING).exists()
+    assert any("Could not queue notifications.dispatch" in r.getMessage() for r in caplog.records)
     # One warning for the outage, not one per call.
     assert sum(1 for r in caplog.records if r.name == "civic.cache" and r.levelname == "WARNING") == 1
 
