@@ -1,10 +1,14 @@
 """Public pages served to visitors who are not logged in from the cache (Redis when set).
 
 Most readers of the directory and of a topic are not logged in, and they all see the same
-page: it is rendered once and kept under a key of the path with its query, the language and
-a stamp the view's `stamp` function reads from the data the page shows (a change makes a new
-key, so nothing changed is served), for at most PAGE_CACHE_SECONDS (what passing time alone
-changes, an overdue step or the end of a publicity period, shows that much later).
+page: it is rendered once and kept under a key of the path with its query and the language,
+together with the version of its data it was rendered from. A version is a random token
+named by the view (`scope`: "directory", "topic:12"); the apps replace it after each commit
+that changes what the page shows (`page_changed`), so a page is served only while its data
+is unchanged, and for at most PAGE_CACHE_SECONDS: what passing time alone changes (an
+overdue step, the end of a publicity period) or a bulk write that sends no signal shows that
+much later. Checking the version and reading the page is one round trip to the cache, and no
+query.
 
 Logged-in people, anyone with a message waiting, any method but GET and any answer but a
 plain 200 go through the view. The one part of an anonymous page that differs per visitor,
@@ -19,6 +23,7 @@ from functools import wraps
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
@@ -26,62 +31,66 @@ from django.utils.crypto import salted_hmac
 
 PAGE_CACHE_SECONDS = 60
 # The same in every process that shares the SECRET_KEY, and not something a comment could spell.
-CSRF_PLACEHOLDER = f"csrf-{salted_hmac('communities.page_cache', 'csrf placeholder').hexdigest()[:32]}"
-DIRECTORY_VERSION = "page:directory-version"
+CSRF_PLACEHOLDER = f"csrf-{salted_hmac('communities.page_cache', 'csrf placeholder').hexdigest()[:32]}".encode()
 # The markup of Django's {% csrf_token %}.
-CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
+CSRF_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def _version_key(scope):
+    return f"page-version:{scope}"
+
+
+def page_changed(scope):
+    """Pages of `scope` are rendered afresh: from now on, and again once the current
+    transaction commits (a page rendered from the data before it must not outlive it)."""
+    cache.delete(_version_key(scope))
+    transaction.on_commit(lambda: cache.delete(_version_key(scope)))
+
+
+def _new_version(scope):
+    cache.add(_version_key(scope), uuid.uuid4().hex, PAGE_CACHE_SECONDS)
+    return cache.get(_version_key(scope))
 
 
 def _cacheable_request(request):
     return request.method == "GET" and not request.user.is_authenticated and not len(get_messages(request))
 
 
-def _key(request, stamp):
-    digest = hashlib.sha256(f"{request.get_full_path()}|{translation.get_language()}|{stamp}".encode())
+def _page_key(request):
+    digest = hashlib.sha256(f"{request.get_full_path()}|{translation.get_language()}".encode())
     return f"page:{digest.hexdigest()}"
 
 
-def anonymous_page_cache(stamp):
-    """Serve the view's page to anonymous visitors from the cache; `stamp(request, **kwargs)`
-    returns what changes with the page's data, or None to render this request afresh."""
+def anonymous_page_cache(scope):
+    """Serve the view's page to anonymous visitors from the cache while the version of
+    `scope(request, *args, **kwargs)` holds."""
 
     def decorator(view):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
-            version = stamp(request, *args, **kwargs)
-            if version is None:
-                return view(request, *args, **kwargs)
-            key = _key(request, version)
-            page = cache.get(key)
-            if page is None:
-                response = view(request, *args, **kwargs)
-                if response.status_code != 200 or response.streaming or response.cookies:
-                    return response
-                content = response.content.decode(response.charset)
-                page = {"content": CSRF_INPUT.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<2>", content),
-                        "content_type": response["Content-Type"]}
-                cache.set(key, page, PAGE_CACHE_SECONDS)
-                return response
-            return HttpResponse(
-                page["content"].replace(CSRF_PLACEHOLDER, get_token(request)), content_type=page["content_type"]
-            )
+            name, key = _version_key(scope(request, *args, **kwargs)), _page_key(request)
+            found = cache.get_many([name, key])
+            version, page = found.get(name), found.get(key)
+            if version is not None and page is not None and page[0] == version:
+                _version, content_type, content = page
+                token = get_token(request).encode()
+                return HttpResponse(content.replace(CSRF_PLACEHOLDER, token), content_type=content_type)
+            # Read before rendering: a change committed meanwhile replaces it, so this page,
+            # whichever data it saw, is never served under the newer version.
+            version = version or _new_version(scope(request, *args, **kwargs))
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming and not response.cookies and version:
+                content = CSRF_INPUT.sub(rb"\g<1>" + CSRF_PLACEHOLDER + rb"\g<2>", response.content)
+                cache.set(key, (version, response["Content-Type"], content), PAGE_CACHE_SECONDS)
+            return response
 
         return cached_view
 
     return decorator
 
 
-def directory_version(request):
-    """The stamp of the community directory: a token replaced whenever a community, street or
-    district is saved or deleted (bulk writes, which send no signal, show within the cache time)."""
-    version = cache.get(DIRECTORY_VERSION)
-    if version is None:
-        cache.add(DIRECTORY_VERSION, uuid.uuid4().hex, None)
-        version = cache.get(DIRECTORY_VERSION)
-    return version
-
-
 def directory_changed(**kwargs):
-    cache.delete(DIRECTORY_VERSION)
+    """A community, street or district saved or deleted: the directory's pages are stale."""
+    page_changed("directory")

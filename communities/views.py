@@ -19,7 +19,7 @@ from . import selectors, services
 from .errors import Conflict
 from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
 from .models import BodyKind, Community, Language, Post, Residency
-from .page_cache import anonymous_page_cache, directory_version
+from .page_cache import anonymous_page_cache
 from .permissions import can
 
 DIRECTORY_PAGE_SIZE = 20
@@ -46,7 +46,7 @@ def _current_language():
     return language if language in Language.values else settings.LANGUAGE_CODE
 
 
-@anonymous_page_cache(stamp=directory_version)
+@anonymous_page_cache(scope=lambda request: "directory")
 def community_list(request):
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():

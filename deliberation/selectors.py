@@ -288,12 +288,6 @@ def topic_ratings(topic, user=None):
     }
 
 
-def topic_version(topic_id):
-    """What changes whenever the topic's page does: every change to a topic, its comments,
-    meetings, votes, objections, tasks and ratings appends to its trail. None for no topic."""
-    return TrailEntry.objects.filter(topic_id=topic_id).order_by("-seq").values_list("seq", flat=True).first()
-
-
 def topic_trail_status(topic):
     return trail.verify(topic_ids=[topic.pk])
 

@@ -287,7 +287,7 @@ def _topic_page(request, topic, *, status=200, forms=None):
     return render(request, "deliberation/topic_detail.html", context, status=status)
 
 
-@anonymous_page_cache(stamp=lambda request, topic_id: selectors.topic_version(topic_id))
+@anonymous_page_cache(scope=lambda request, topic_id: f"topic:{topic_id}")
 def topic_detail(request, topic_id):
     return _topic_page(request, _topic_or_404(topic_id))
 
