@@ -43,6 +43,20 @@ class Writes:
         return not self.lost and not self.doubled
 
 
+def combined(first, second):
+    """One row from two runs of the same page: their requests over their time, the mean p50,
+    the worse p95."""
+    return Result(
+        label=first.label,
+        requests=first.requests + second.requests,
+        seconds=first.seconds + second.seconds,
+        p50_ms=(first.p50_ms + second.p50_ms) / 2,
+        p95_ms=max(first.p95_ms, second.p95_ms),
+        errors=first.errors + second.errors,
+        target=first.target,
+    )
+
+
 def parse_wrk(output, label, *, target=False):
     """Read the JSON line that bench/wrk_report.lua prints at the end of a wrk run."""
     line = next((line for line in reversed(output.splitlines()) if line.startswith("{")), None)

@@ -92,3 +92,10 @@ def test_the_trivial_view_exists_only_in_the_bench_urls():
     assert resolve("/bench/trivial/", urlconf="bench.urls").func is urls.trivial
     with pytest.raises(Resolver404):
         resolve("/bench/trivial/")
+
+
+def test_the_ceiling_measured_twice_is_one_row_over_both_runs():
+    first, last = result("trivial view", 1000, errors=1), result("trivial view", 600)
+    last.p95_ms = 9.0
+    both = report.combined(first, last)
+    assert (both.rate, both.p50_ms, both.p95_ms, both.errors) == (80.0, 2.0, 9.0, 1)
