@@ -1,16 +1,16 @@
 """A Redis cache that keeps the portal serving while Redis is down.
 
 Django's RedisCache raises on every call when Redis cannot be reached, and everything that
-reads the cache (pages, DRF throttles, the login lockout, the dashboards) would fail with it.
-`ResilientRedisCache` answers such a call from a local-memory cache of this process instead,
-and stops trying Redis for a few seconds, so a dead Redis costs one short timeout now and
-then, not one on every call.
+reads the cache (pages, the API's and the posting and log-in rate limits, the dashboards)
+would fail with it. `ResilientRedisCache` answers such a call from a local-memory cache of
+this process instead, and stops trying Redis for a few seconds, so a dead Redis costs one
+short timeout now and then, not one on every call.
 
 What "degrade safely" means here: cached figures are recomputed (or read from what this
-process cached during the outage); rate limits and lockouts keep counting, but per process
-rather than across processes, so with N web processes an attacker gets at most N times the
-limit until Redis is back, and no one is blocked who would not be. The outage is logged once
-per process as a warning, and its end as an info line; `/healthz/` reports the cache as
+process cached during the outage); rate limits keep counting, but per process rather than
+across processes, so with N web processes a client gets at most N times a limit until
+Redis is back, and no one is refused who would not be. The outage is logged once per
+process as a warning, and its end as an info line; `/healthz/` reports the cache as
 `degraded`. When Redis answers again the process goes back to it and drops what it kept
 locally, so a later outage starts from an empty local cache.
 """
