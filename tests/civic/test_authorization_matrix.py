@@ -99,6 +99,9 @@ def _build_world():
     w.neighbour_council = _council(root, neighbour, 1)[1][0]
     w.far_official = factories.official(district=far_district, actor=root)
     w.evaluator = factories.evaluator(actor=root)
+    w.street_official = factories.official(street=street, actor=root)
+    w.district_official = factories.official(district=district, actor=root)
+    w.token = Token.objects.create(user=w.staff)
     _deliberation(w)
     _neighbour_deliberation(w)
     _surveys_and_activities(w)
@@ -195,6 +198,7 @@ def _deliberation(w):
     w.rating = deliberation.rating_give(actor=w.resident2, topic=w.evaluating, score=4)
     notifications.follow(user=w.resident, subject=w.collecting)
     w.follow = Follow.objects.get(user=w.resident)
+    w.rules = deliberation.council_rules_update(actor=w.staff, community=w.target, publicity_days=7)
     w.report = deliberation.comment_report(actor=w.resident2, comment=w.author_comment, reason="与议题无关")
 
 
@@ -358,7 +362,7 @@ def w(world, db):
 
 # What the database holds: compared before and after every refused request.
 
-SNAPSHOT_APPS = ("auth", "authtoken", "communities", "deliberation", "information", "notifications", "surveys")
+SNAPSHOT_APPS = ("admin", "auth", "authtoken", "communities", "deliberation", "information", "notifications", "surveys")
 
 
 def snapshot():
@@ -367,7 +371,9 @@ def snapshot():
         for model in apps.get_app_config(app_label).get_models():
             if model._meta.proxy:
                 continue
-            for row in model._default_manager.order_by("pk").values_list():
+            # Logging in to the admin stamps last_login: that is not a change to the data.
+            fields = [f.attname for f in model._meta.concrete_fields if f.name != "last_login"]
+            for row in model._default_manager.order_by("pk").values_list(*fields):
                 digest.update(repr(row).encode())
     return digest.hexdigest()
 
@@ -642,3 +648,297 @@ def test_outsiders_are_refused(w, operation, who):
 def test_own_record_endpoints_need_a_login(w, operation):
     response = send(w, "anonymous", operation, Call(None))
     assert response.status_code == 401
+
+
+# Nested references: an object of the requester's own scope naming one outside it.
+
+NESTED = [
+    (
+        "a reply on one's own topic to the target topic's comment",
+        "neighbour_resident",
+        "post",
+        lambda w: f"{API}topics/{w.own_topic.pk}/comments/",
+        lambda w: {"body": "同意。", "parent": w.comment.pk},
+    ),
+    (
+        "a reply on the target topic to one's own comment",
+        "neighbour_resident",
+        "post",
+        lambda w: f"{API}topics/{w.collecting.pk}/comments/",
+        lambda w: {"body": "同意。", "parent": w.own_comment.pk},
+    ),
+    (
+        "a vote at one's own meeting on the target's topic",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}meetings/{w.own_meeting.pk}/votes/",
+        lambda w: {"topic": w.voting.pk, "resolution": "同意。", "votes_for": 1, "votes_against": 0, "abstentions": 0},
+    ),
+    (
+        "a roll call at one's own meeting naming the target's council",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}meetings/{w.own_meeting.pk}/votes/",
+        lambda w: {
+            "topic": w.own_voting.pk,
+            "resolution": "同意。",
+            "ballots": [{"member": m.pk, "choice": "for"} for m in w.council],
+        },
+    ),
+    (
+        "attendance at one's own meeting naming the target's council",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}meetings/{w.own_meeting.pk}/attendance/",
+        lambda w: {"entries": [{"member": w.council[0].pk, "status": "present"}]},
+    ),
+    (
+        "the target's topic on one's own agenda",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}meetings/{w.own_upcoming.pk}/agenda/",
+        lambda w: {"topic": w.review.pk},
+    ),
+    (
+        "a meeting of one's own community with the target's topic on its agenda",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}meetings/",
+        lambda w: {"community": w.neighbour.pk, "starts_at": _soon(12), "agenda": [w.review.pk]},
+    ),
+    (
+        "taking the target's topic off one's own agenda",
+        "neighbour_staff",
+        "delete",
+        lambda w: f"{API}meetings/{w.own_upcoming.pk}/agenda/{w.queued.pk}/",
+        lambda w: {},
+    ),
+    (
+        "a topic of one's own community raised for the target's council",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}topics/",
+        lambda w: {
+            "community": w.neighbour.pk,
+            "title": "修车棚",
+            "body": BODY,
+            "category": CATEGORY,
+            "raised_by_body": w.council_body.pk,
+        },
+    ),
+    (
+        "an answer to one's own survey with the target survey's question",
+        "neighbour_resident",
+        "post",
+        lambda w: f"{API}surveys/{w.own_survey.pk}/responses/",
+        lambda w: {"answers": [{"question": w.question.pk, "choices": [w.choice.pk]}]},
+    ),
+    (
+        "hiding the target survey's answer through one's own survey",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}surveys/{w.own_survey.pk}/hide/",
+        lambda w: {"answer": str(w.text_answer.pk), "reason": "广告", "hidden": True},
+    ),
+    (
+        "an activity of one's own community organised by the target's council",
+        "neighbour_staff",
+        "post",
+        lambda w: f"{API}activities/",
+        lambda w: {**_activity(w), "community": w.neighbour.pk, "organiser": w.council_body.pk},
+    ),
+    (
+        "removing the target announcement's attachment through one's own announcement",
+        "neighbour_staff",
+        "patch",
+        lambda w: f"{API}announcements/{w.own_announcement.pk}/",
+        lambda w: {"remove_attachments": [w.attachment.pk]},
+    ),
+    (
+        "moving the target's activity to the neighbouring community",
+        "staff",
+        "put",
+        lambda w: f"{API}activities/{w.activity.pk}/",
+        lambda w: {**_activity(w), "community": w.neighbour.pk},
+    ),
+    (
+        "a task of the target's topic supervised by the neighbour's resident",
+        "staff",
+        "post",
+        lambda w: f"{API}topics/{w.implementing.pk}/tasks/",
+        lambda w: {
+            "title": "安装扶手",
+            "due_date": str(timezone.localdate() + datetime.timedelta(days=20)),
+            "supervisor": w.neighbour_resident.pk,
+            "owner_user": w.staff.pk,
+        },
+    ),
+    (
+        "a score for a community outside the evaluator's engagement",
+        "evaluator",
+        "post",
+        lambda w: f"{API}evaluation-rounds/{w.round.pk}/scores/",
+        lambda w: {"indicator": w.indicator.pk, "community": w.far.pk, "value": "75", "evidence": "复查"},
+    ),
+    (
+        "staff publishing to the neighbouring community",
+        "staff",
+        "post",
+        lambda w: f"{API}announcements/",
+        lambda w: {"community": w.neighbour.pk, "title": "停气通知", "body": "周五停气。"},
+    ),
+    (
+        "staff scheduling a meeting of the neighbouring community",
+        "staff",
+        "post",
+        lambda w: f"{API}meetings/",
+        lambda w: {"community": w.neighbour.pk, "starts_at": _soon(12)},
+    ),
+    (
+        "a resident raising a topic in the neighbouring community",
+        "resident",
+        "post",
+        lambda w: f"{API}topics/",
+        lambda w: {"community": w.neighbour.pk, "title": "修车棚", "body": BODY, "category": CATEGORY},
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "who", "method", "path", "data"), NESTED, ids=[case[0] for case in NESTED])
+def test_nested_references_outside_ones_scope_are_refused(w, case, who, method, path, data):
+    before = unchanged(w)
+    client = APIClient()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_authenticate(user(w, who))
+    response = getattr(client, method)(path(w), data(w), format="json")
+    assert response.status_code in {400, 403, 404}, (response.status_code, response.content[:500])
+    assert snapshot() == before, f"{case}: the database changed"
+
+
+# The admin: every registered model's pages, for the target's objects.
+
+# The city's geography is public: staff and officials may look at it, never change it.
+PUBLIC_IN_ADMIN = {"communities.District", "communities.Street"}
+
+ADMIN_TARGETS = {
+    "auth.Group": lambda w: Group.objects.get(name="Committee staff"),
+    "authtoken.TokenProxy": lambda w: TokenProxy.objects.get(pk=w.token.pk),
+    "communities.District": lambda w: w.district,
+    "communities.Street": lambda w: w.street,
+    "communities.Community": lambda w: w.target,
+    "communities.Body": lambda w: w.council_body,
+    "communities.Membership": lambda w: Membership.objects.get(user=w.council[0]),
+    "communities.Residency": lambda w: w.pending,
+    "communities.User": lambda w: w.resident,
+    "communities.CommunityUserObjectPermission": lambda w: CommunityUserObjectPermission.objects.get(user=w.staff),
+    "communities.StreetUserObjectPermission": lambda w: StreetUserObjectPermission.objects.get(user=w.street_official),
+    "communities.DistrictUserObjectPermission": lambda w: DistrictUserObjectPermission.objects.get(
+        user=w.district_official
+    ),
+    "deliberation.Topic": lambda w: w.collecting,
+    "deliberation.Meeting": lambda w: w.upcoming,
+    "deliberation.Comment": lambda w: w.comment,
+    "deliberation.CommentReport": lambda w: w.report,
+    "deliberation.Objection": lambda w: w.objection,
+    "deliberation.Task": lambda w: w.task,
+    "deliberation.Vote": lambda w: Vote.objects.filter(agenda_item__meeting__community=w.target).first(),
+    "deliberation.Rating": lambda w: w.rating,
+    "deliberation.ObserverRegistration": lambda w: ObserverRegistration.objects.get(user=w.resident2),
+    "deliberation.TrailEntry": lambda w: TrailEntry.objects.filter(topic=w.collecting).first(),
+    "deliberation.CouncilRules": lambda w: w.rules,
+    "surveys.Survey": lambda w: w.survey,
+    "surveys.Response": lambda w: w.text_answer.response,
+    "surveys.Answer": lambda w: w.text_answer,
+    "surveys.Participation": lambda w: Participation.objects.get(survey=w.survey),
+    "surveys.Activity": lambda w: w.activity,
+    "surveys.Attendance": lambda w: w.held_activity.attendances.first(),
+    "surveys.SignUp": lambda w: w.signup,
+    "surveys.ActivityRating": lambda w: w.activity_rating,
+    "surveys.Engagement": lambda w: w.engagement,
+    "surveys.EvaluationRound": lambda w: w.round,
+    "surveys.Score": lambda w: Score.objects.get(indicator=w.indicator, community=w.target),
+    "notifications.Notice": lambda w: w.notice,
+    "notifications.Delivery": lambda w: w.delivery,
+    "information.Announcement": lambda w: w.announcement,
+    "information.BodyProfile": lambda w: w.body_profile,
+    "information.Service": lambda w: w.service,
+}
+
+# What an add form must not offer an outsider to attach a new row to.
+TARGET_CHOICES = {
+    "communities.Community": lambda w: w.target,
+    "communities.Body": lambda w: w.council_body,
+    "deliberation.Topic": lambda w: w.collecting,
+    "deliberation.Meeting": lambda w: w.upcoming,
+    "surveys.Survey": lambda w: w.survey,
+    "surveys.Activity": lambda w: w.activity,
+    "surveys.Engagement": lambda w: w.engagement,
+}
+
+ADMIN_MODELS = sorted(model._meta.label for model in admin.site._registry)
+ADMIN_OUTSIDERS = ("anonymous", "neighbour_resident", "neighbour_staff", "far_official")
+
+
+def admin_url(obj, view):
+    meta = obj._meta
+    args = [obj.pk] if view in ("change", "delete") else []
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+
+
+def admin_client(w, who):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    acting = user(w, who) if who != "root" else w.root
+    if acting is not None:
+        client.force_login(acting)
+    return client
+
+
+def test_every_admin_model_has_a_target():
+    assert sorted(ADMIN_TARGETS) == ADMIN_MODELS
+
+
+def _refused(response, obj):
+    """Login page, 403, 404, or Django's "doesn't exist" bounce to the admin index."""
+    if response.status_code in (403, 404):
+        return True
+    if response.status_code != 302:
+        return False
+    return response.url.startswith(reverse("admin:login")) or response.url == reverse("admin:index")
+
+
+def _offers_no_target(w, response):
+    form = response.context_data["adminform"].form
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        target = TARGET_CHOICES.get(queryset.model._meta.label) if queryset is not None else None
+        if target is not None and queryset.filter(pk=target(w).pk).exists():
+            return False
+    return True
+
+
+@pytest.mark.parametrize("who", ADMIN_OUTSIDERS)
+@pytest.mark.parametrize("label", ADMIN_MODELS)
+def test_admin_pages_refuse_outsiders(w, label, who):
+    obj = ADMIN_TARGETS[label](w)
+    assert obj is not None, f"the world holds no {label} of the target community"
+    assert admin_client(w, "root").get(admin_url(obj, "change")).status_code == 200
+    before = unchanged(w)
+    client = admin_client(w, who)
+    public = label in PUBLIC_IN_ADMIN
+
+    changelist = client.get(admin_url(obj, "changelist"))
+    if changelist.status_code == 200:
+        assert public or admin_url(obj, "change").encode() not in changelist.content, "the list shows the target"
+    else:
+        assert _refused(changelist, obj), changelist.status_code
+
+    change = client.get(admin_url(obj, "change"))
+    assert _refused(change, obj) or (public and change.status_code == 200), change.status_code
+
+    add = client.get(admin_url(obj, "add"))
+    assert _refused(add, obj) or (add.status_code == 200 and _offers_no_target(w, add)), add.status_code
+
+    assert _refused(client.get(admin_url(obj, "delete")), obj)
+    assert _refused(client.post(admin_url(obj, "change"), {"_save": "Save"}), obj)
+    assert _refused(client.post(admin_url(obj, "delete"), {"post": "yes"}), obj)
+    assert snapshot() == before, f"{who} changed the target's {label} through the admin"
