@@ -416,11 +416,13 @@ def keep_warm(now=None):
     filters = Filters(since=since, until=until)
     scopes = [Scope(city=True)]
     scopes += [Scope(districts=(pk,)) for pk in District.objects.order_by("pk").values_list("pk", flat=True)]
+    # Refreshed one run early: the next run may come only after the entry has expired.
+    due_after = min(REFRESH_AFTER, seconds * 0.8) - settings.DASHBOARD_KEEP_WARM_EVERY
     computed = 0
     for scope in scopes:
         key = _figures_key(scope, filters)
         entry = cache.get(key)
-        if entry is not None and time.time() - entry["at"] <= min(REFRESH_AFTER, seconds * 0.8):
+        if entry is not None and time.time() - entry["at"] <= due_after:
             continue
         if not cache.add(f"{key}:refreshing", 1, 60):
             continue
