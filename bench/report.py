@@ -44,8 +44,8 @@ class Writes:
 
 
 def combined(first, second):
-    """One row from two runs of the same page: their requests over their time, the mean p50,
-    the worse p95."""
+    """One row from two runs of the same page: their requests over their time, the mean p50
+    (the runs are equally long), the worse p95."""
     return Result(
         label=first.label,
         requests=first.requests + second.requests,
