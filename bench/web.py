@@ -234,7 +234,7 @@ def wait_until_serving(url, running):
         if any(process.poll() is not None for process, _log in running):
             raise SystemExit(f"gunicorn stopped while starting; see {LOG_DIR}.")
         try:
-            with urllib.request.urlopen(url, timeout=10):
+            with urllib.request.urlopen(url, timeout=10):  # nosec B310 # the bench's own http://127.0.0.1 URL
                 return
         except OSError:  # refused while gunicorn binds, or a timeout while its workers boot
             time.sleep(0.3)
