@@ -467,7 +467,9 @@ def support_give(*, actor, topic):
 
 @transaction.atomic
 def support_withdraw(*, actor, topic):
+    """Those who may back the topic may take their backing back; nobody else has any."""
     topic = _lock_topic(topic)
+    _require(actor, "topic.support", topic, _("Only verified residents of this community can support a topic."))
     if topic.step not in CONSULTATION_STEPS:
         raise Conflict(_("Consultation on this topic has closed."))
     deleted, _rows = Support.objects.filter(topic=topic, user=actor).delete()
@@ -491,6 +493,18 @@ def _default_location(community, rules):
     return rules.location or community.address or community.name
 
 
+def _agenda_topic(topic, community):
+    """A topic named for a new meeting's agenda: it must exist and be the community's own,
+    which is checked before the meeting is saved."""
+    if not isinstance(topic, Topic):
+        found = Topic.objects.filter(pk=int(topic)).first() if str(topic).isdigit() else None
+        if found is None:
+            raise ValidationError({"agenda": _("The agenda names a topic that does not exist.")})
+        topic = found
+    _same_community(topic, community, "agenda")
+    return topic
+
+
 @transaction.atomic
 def meeting_schedule(*, actor, community, starts_at, location="", observer_seats=None, agenda=()):
     """Staff add a council meeting, optionally with its agenda (topics under review)."""
@@ -509,13 +523,9 @@ def meeting_schedule(*, actor, community, starts_at, location="", observer_seats
         created_at=clock.now(),
     )
     meeting.full_clean()
+    topics = [_agenda_topic(topic, community) for topic in agenda]
     meeting.save()
-    for topic in agenda:
-        if not isinstance(topic, Topic):
-            found = Topic.objects.filter(pk=int(topic)).first() if str(topic).isdigit() else None
-            if found is None:
-                raise ValidationError({"agenda": _("The agenda names a topic that does not exist.")})
-            topic = found
+    for topic in topics:
         agenda_add(actor=actor, meeting=meeting, topic=topic)
     notices.meeting_scheduled(meeting)
     signals.send_on_commit(signals.meeting_scheduled, Meeting, meeting_id=meeting.pk, actor_id=actor.pk)
@@ -704,6 +714,8 @@ def agenda_remove(*, actor, meeting, topic):
     meeting = _lock_meeting(meeting)
     _require(actor, "meeting.manage", meeting, _("Only this community's staff set the agenda."))
     topic = _lock_topic(topic)
+    if topic.community_id != meeting.community_id:
+        raise ValidationError({"topic": _("The topic belongs to another community.")})
     item = AgendaItem.objects.filter(meeting=meeting, topic=topic).select_related("vote").first()
     if item is None:
         raise Conflict(_("The topic is not on this meeting's agenda."))

@@ -185,7 +185,10 @@ def announcement_update(*, actor, announcement, add_attachments=(), remove_attac
         if not announcement.body_html:
             raise ValidationError({"body": _("The text is empty once unsafe markup is removed.")})
         fields.append("body_html")
-    removed = list(announcement.attachments.filter(pk__in=[getattr(a, "pk", a) for a in remove_attachments]))
+    remove_ids = {getattr(a, "pk", a) for a in remove_attachments}
+    removed = list(announcement.attachments.filter(pk__in=remove_ids))
+    if len(removed) != len(remove_ids):
+        raise ValidationError({"remove_attachments": _("Name only attachments of this announcement.")})
     checked = _inspect_all(add_attachments, already=announcement.attachments.count() - len(removed))
     announcement.updated_at = timezone.now()
     announcement.updated_by = actor
