@@ -191,11 +191,12 @@ class Processes:
         return process
 
     def web(self, count, port, workers):
-        """`count` gunicorn processes on one port: the kernel spreads connections (SO_REUSEPORT)."""
+        """`count` gunicorn processes on one port: the kernel spreads connections (SO_REUSEPORT).
+        Each loads the portal before forking its workers, so none is still starting when measured."""
         for number in range(count):
             self.start(
                 f"gunicorn-{number}",
-                [BIN / "gunicorn", "civic.wsgi", "--bind", f"127.0.0.1:{port}", "--reuse-port",
+                [BIN / "gunicorn", "civic.wsgi", "--bind", f"127.0.0.1:{port}", "--reuse-port", "--preload",
                  "--workers", str(workers), "--timeout", "60"],
             )
         wait_until_serving(f"http://127.0.0.1:{port}/bench/trivial/", self.running)
