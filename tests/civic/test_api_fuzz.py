@@ -5,9 +5,9 @@ the WSGI application, three times: as someone not logged in, as a verified resid
 community's staff (Token header). Each answer must be no 5xx, carry a documented status code
 and content type, and have a body and headers that match the schema.
 
-Path parameters are drawn partly from the ids of a small world (a community with topics in
-several steps, a meeting, a survey, an activity, an announcement, a notice), so the fuzz reaches
-the views behind the lookups, not only their 404. The world is built once per module inside a
+Path parameters are drawn mostly from the ids of a small world (a community with topics in two
+steps, a comment, a meeting and its notices, a survey, an activity, an announcement, a service),
+so the fuzz reaches the views behind the lookups, not only their 404. The world is built once per module inside a
 transaction rolled back at the end; each test runs in a savepoint of its own.
 
 Generation is derandomized with a fixed seed and a few examples per operation, so CI stays
@@ -19,21 +19,25 @@ from types import SimpleNamespace
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
+from communities import services as community_services
+from communities.models import BodyKind, Residency
 from deliberation import clock
 from deliberation import services as deliberation
 from deliberation.models import TopicCategory
 from deliberation.workflow import Step
 from information import services as information
+from information.models import ServiceCategory
 from notifications import services as notifications
-from notifications.models import Delivery
+from notifications.models import Delivery, Follow
 from surveys import services as surveys
 from surveys.models import QuestionKind, Scope
 from tests import factories
@@ -68,44 +72,68 @@ schema = schemathesis.openapi.from_wsgi(
 KNOWN_IDS = {}
 
 
-def _at(moment):
-    return clock.travel(moment)
-
-
 def _build_world():
+    """One community: its staff, a resident, a council; topics collecting views and under review,
+    a meeting noticed at once, a survey, an activity, an announcement, a service."""
     now = timezone.now().replace(microsecond=0)
     day = datetime.timedelta(days=1)
     root = factories.superuser()
     community = factories.CommunityFactory()
-    w = SimpleNamespace(now=now, root=root, community=community)
+    w = SimpleNamespace(community=community)
     w.staff = factories.staff_member(community, actor=root)
     w.resident = factories.resident(community, actor=root)
-    w.council = [factories.council_member(community, actor=root) for _ in range(3)]
-    w.collecting = deliberation.topic_raise(actor=w.resident, community=community, title="加装声控灯", body=BODY, category=CATEGORY)
-    w.comment = deliberation.comment_post(actor=w.resident, topic=w.collecting, body="赞成，老人晚上上下楼太危险。")
-    with _at(now - 10 * day):
-        w.review = deliberation.topic_raise(actor=w.resident, community=community, title="修补路面", body=BODY, category=CATEGORY)
-        w.review = deliberation.topic_advance(actor=w.staff, topic=w.review, to=Step.REVIEW)
-    with _at(now - day):
-        w.meeting = deliberation.meeting_schedule(
-            actor=w.staff, community=community, starts_at=now + 10 * day, location="议事厅"
+    council = [factories.council_member(community, actor=root) for _ in range(3)]
+    w.collecting = deliberation.topic_raise(
+        actor=w.resident, community=community, title="加装声控灯", body=BODY, category=CATEGORY
+    )
+    w.comment = deliberation.comment_post(actor=council[0], topic=w.collecting, body="赞成，老人晚上上下楼太危险。")
+    notifications.follow(user=w.resident, subject=w.collecting)
+    with clock.travel(now - 10 * day):
+        w.review = deliberation.topic_raise(
+            actor=w.resident, community=community, title="修补路面", body=BODY, category=CATEGORY
         )
+        w.review = deliberation.topic_advance(actor=w.staff, topic=w.review, to=Step.REVIEW)
+    # Inside the notice lead time: noticed at once, so the resident's inbox holds it.
+    w.meeting = deliberation.meeting_schedule(
+        actor=w.staff, community=community, starts_at=now + 2 * day, location="议事厅"
+    )
+    notifications.notices_dispatch()
     w.survey = surveys.survey_create(
-        actor=w.staff, title="夜间照明意见征集", scope=Scope.COMMUNITY, place=community,
-        opens_at=now - day, closes_at=now + 7 * day,
+        actor=w.staff,
+        title="夜间照明意见征集",
+        scope=Scope.COMMUNITY,
+        place=community,
+        opens_at=now - day,
+        closes_at=now + 7 * day,
     )
     surveys.question_add(
         actor=w.staff, survey=w.survey, kind=QuestionKind.SINGLE, text="哪一段最需要改造？", choices=["主街", "楼道"]
     )
     w.activity = surveys.activity_publish(
-        actor=w.staff, community=community, theme="邻里节", category="culture",
-        starts_at=now + 3 * day, ends_at=now + 3 * day + datetime.timedelta(hours=2), place="活动室", capacity=30,
+        actor=w.staff,
+        community=community,
+        theme="邻里节",
+        category="culture",
+        starts_at=now + 3 * day,
+        ends_at=now + 3 * day + datetime.timedelta(hours=2),
+        place="活动室",
+        capacity=30,
     )
     w.announcement = information.announcement_publish(
         actor=w.staff, area=community, title="停水通知", body="明天上午停水。"
     )
-    notifications.notices_dispatch()
-    w.delivery = Delivery.objects.filter(recipient=w.resident, channel=Delivery.Channel.IN_APP).first()
+    w.service = information.service_create(
+        actor=w.staff,
+        provider=community_services.body_create(
+            actor=root, community=community, kind=BodyKind.SERVICE_CENTRE, name="便民服务中心"
+        ),
+        name="老年助餐",
+        category=ServiceCategory.values[0],
+        description="每周三接待",
+        location="服务大厅",
+        hours="周三下午",
+        how_to_apply="直接来访",
+    )
     w.tokens = {role: Token.objects.create(user=getattr(w, role)).key for role in ROLES[1:]}
     return w
 
@@ -113,19 +141,22 @@ def _build_world():
 def _known_ids(w):
     return {
         "communities": [w.community.pk],
+        "residencies": list(Residency.objects.filter(community=w.community).values_list("pk", flat=True)),
         "topics": [w.collecting.pk, w.review.pk],
         "comments": [w.comment.pk],
         "meetings": [w.meeting.pk],
+        "notifications": list(Delivery.objects.filter(recipient=w.resident).values_list("pk", flat=True)),
+        "follows": list(Follow.objects.filter(user=w.resident).values_list("pk", flat=True)),
         "surveys": [w.survey.pk],
         "activities": [w.activity.pk],
         "announcements": [w.announcement.pk],
-        "notifications": [w.delivery.pk] if w.delivery else [],
+        "services": [w.service.pk],
     }
 
 
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):
-    """Half the time, an id that exists: the view runs past its lookup."""
+    """Mostly an id that exists, else the drawn one: the fuzz reaches past the views' lookups."""
     collection = context.operation.path.split("/")[3]
     ids = KNOWN_IDS.get(collection)
     if not ids or "id" not in (path_parameters or {}):
@@ -145,6 +176,17 @@ def world(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def connection_kept():
+    """The WSGI app closes the database connection around each request, as a server should; here
+    that would end the test's transaction, so keep it open as Django's test client does."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
 def unthrottled(monkeypatch):
     """Fuzzing sends requests faster than any person: throttles would answer 429 to most."""
     monkeypatch.setattr(APIView, "get_throttles", lambda view: [])
@@ -154,6 +196,6 @@ def unthrottled(monkeypatch):
 # The world is shared by a test's examples on purpose; generating bodies may take a while.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
 @pytest.mark.parametrize("role", ROLES)
-def test_api_conforms_to_its_schema(case, role, world, db, unthrottled):
+def test_api_conforms_to_its_schema(case, role, world, db, connection_kept, unthrottled):
     headers = {"Authorization": f"Token {world.tokens[role]}"} if role in world.tokens else {}
     case.call_and_validate(headers=headers)
