@@ -860,7 +860,6 @@ TARGET_CHOICES = {
 }
 
 ADMIN_MODELS = sorted(model._meta.label for model in admin.site._registry)
-ADMIN_OUTSIDERS = ("anonymous", "neighbour_resident", "neighbour_staff", "far_official")
 
 
 def admin_url(obj, view):
@@ -908,24 +907,42 @@ def test_admin_target_is_where_the_pages_look(w, label):
     assert admin_client(w, "root").get(admin_url(obj, "change")).status_code == 200
 
 
-@pytest.mark.parametrize("who", ADMIN_OUTSIDERS)
-@pytest.mark.parametrize("label", ADMIN_MODELS)
-def test_admin_pages_refuse_outsiders(w, label, who):
-    obj = ADMIN_TARGETS[label](w)
+def _admin_pages(client, obj):
+    """The list, the change, add and delete pages, and posts to the change and delete pages."""
+    return {
+        "changelist": client.get(admin_url(obj, "changelist")),
+        "change": client.get(admin_url(obj, "change")),
+        "add": client.get(admin_url(obj, "add")),
+        "delete": client.get(admin_url(obj, "delete")),
+        "change (post)": client.post(admin_url(obj, "change"), {"_save": "Save"}),
+        "delete (post)": client.post(admin_url(obj, "delete"), {"post": "yes"}),
+    }
+
+
+@pytest.mark.parametrize("who", ("anonymous", "neighbour_resident"))
+def test_admin_sends_people_without_admin_access_to_the_login(w, who):
     client = admin_client(w, who)
+    login = reverse("admin:login")
+    for label in ADMIN_MODELS:
+        with writes_nothing(f"{who} in the admin of {label}"):
+            pages = _admin_pages(client, ADMIN_TARGETS[label](w))
+        for page, response in pages.items():
+            assert response.status_code == 302 and response.url.startswith(login), (label, page, response.status_code)
+
+
+@pytest.mark.parametrize("who", ("neighbour_staff", "far_official"))
+@pytest.mark.parametrize("label", ADMIN_MODELS)
+def test_admin_pages_refuse_staff_and_officials_of_elsewhere(w, label, who):
+    obj = ADMIN_TARGETS[label](w)
     public = label in PUBLIC_IN_ADMIN
     with writes_nothing(f"{who} in the admin of {label}"):
-        changelist = client.get(admin_url(obj, "changelist"))
-        change = client.get(admin_url(obj, "change"))
-        add = client.get(admin_url(obj, "add"))
-        delete = client.get(admin_url(obj, "delete"))
-        change_post = client.post(admin_url(obj, "change"), {"_save": "Save"})
-        delete_post = client.post(admin_url(obj, "delete"), {"post": "yes"})
+        pages = _admin_pages(admin_client(w, who), obj)
+    changelist, change, add = pages.pop("changelist"), pages.pop("change"), pages.pop("add")
     if changelist.status_code == 200:
         assert public or admin_url(obj, "change").encode() not in changelist.content, "the list shows the target"
     else:
         assert _refused(changelist), changelist.status_code
     assert _refused(change) or (public and change.status_code == 200), change.status_code
     assert _refused(add) or (add.status_code == 200 and _offers_no_target(w, add)), add.status_code
-    for response in (delete, change_post, delete_post):
-        assert _refused(response), (response.status_code, response.get("Location"))
+    for page, response in pages.items():
+        assert _refused(response), (page, response.status_code, response.get("Location"))
