@@ -260,7 +260,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def measure_page(label, url, *, seconds, connections, headers=(), target=False):
+def measure_page(label, url, *, seconds, connections, headers=(), target=False, quiet=False):
     header_args = [arg for header in headers for arg in ("-H", header)]
     check_page(url, dict(header.split(": ", 1) for header in headers))
     output = subprocess.run(
@@ -269,7 +269,8 @@ def measure_page(label, url, *, seconds, connections, headers=(), target=False):
         capture_output=True, text=True, check=True,
     ).stdout
     result = report.parse_wrk(output, label, target=target)
-    print(f"  {label}: {result.rate:.0f} req/s", flush=True)
+    if not quiet:
+        print(f"  {label}: {result.rate:.0f} req/s", flush=True)
     return result
 
 
@@ -353,8 +354,10 @@ def measure_web(targets, *, port, seconds, connections, post_seconds):
         ("meeting page", targets.meeting.get_absolute_url(), (), False),
         ("dashboard (official)", "/dashboard/", (f"Cookie: {targets.dashboard_cookie}",), False),
     ]
-    # Every gunicorn worker loads the portal on its first requests: not part of any figure.
-    measure_page("warm-up", root + "/bench/trivial/", seconds=3, connections=connections)
+    # A worker's first requests of a page load its templates, translations and connections:
+    # not part of any figure.
+    for label, path, headers, _target in pages:
+        measure_page(label, root + path, seconds=2, connections=connections, headers=headers, quiet=True)
     # Pages take turns, ROUNDS times each: other load on the machine, which drifts during a
     # run, then weighs on every page alike instead of on whichever page was measured then.
     rounds = [
