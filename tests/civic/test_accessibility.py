@@ -193,12 +193,16 @@ def browser(monkeypatch):
 
 
 def contexts(browser, live_server, viewport):
-    """One browser context per person, logged in through a session cookie."""
+    """One browser context per person, logged in through a session cookie.
+
+    axe-core and the 200% text rule go in as an inline <script> and <style>, which the site's
+    Content-Security-Policy blocks: these contexts bypass it (tests/civic/test_csp_browser.py
+    checks the policy itself)."""
     opened = {}
 
     def context_for(who):
         if who not in opened:
-            context = browser.new_context(viewport=viewport, locale="zh-CN")
+            context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)
             context.set_default_timeout(20_000)
             if who != "anonymous":
                 context.add_cookies([session_cookie(who, live_server)])
