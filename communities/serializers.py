@@ -49,7 +49,7 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     display_name = serializers.CharField()
     phone = serializers.CharField(allow_null=True)
-    email = serializers.EmailField()
+    email = serializers.EmailField(allow_blank=True)
     preferred_language = serializers.ChoiceField(choices=Language.choices)
     sms_opt_out = serializers.BooleanField()
     email_opt_in = serializers.BooleanField()

@@ -2,11 +2,13 @@
 
 import datetime
 
+import jsonschema
 import pytest
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone, translation
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -142,6 +144,15 @@ def test_me_of_a_pending_resident_without_phone(api_client, community):
     assert data["roles"] == []
     assert data["residency_status"] == "pending"
     assert data["pending_community"] == community.pk
+
+
+def test_me_without_phone_or_email_answers_as_documented(api_client):
+    """Found by fuzzing: `email` was documented as an address, but "" is what a person without one gets."""
+    user = factories.UserFactory(phone=None, email="")
+    data = token_client(api_client, user).get(f"{API}me/").json()
+    email = SchemaGenerator().get_schema(public=True)["components"]["schemas"]["Me"]["properties"]["email"]
+    assert data["email"] == ""
+    jsonschema.validate(data["email"], email, format_checker=jsonschema.FormatChecker())
 
 
 def test_me_of_staff_and_council(api_client, community, staff, admin_user):
