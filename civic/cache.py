@@ -21,7 +21,7 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -49,6 +49,18 @@ def _outage_for(location):
         return _outages.setdefault(location, _Outage())
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new redis-py client (and its table of reply parsers) for every
+    call; one per connection pool does the same work, a sizeable part of a cached page's cost."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        if pool not in clients:
+            clients[pool] = self._client(connection_pool=pool)
+        return clients[pool]
+
+
 class ResilientRedisCache(RedisCache):
     """RedisCache that falls back to per-process local memory while Redis is unreachable."""
 
@@ -57,6 +69,7 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
         location = server if isinstance(server, str) else ",".join(server)
         self._outage = _outage_for(location)
         self._local = LocMemCache(
