@@ -39,10 +39,10 @@ messages: $(VENV)/.requirements-dev
 bench: $(VENV)/.requirements
 	$(PY) bench/web.py $(BENCH_ARGS)
 
-# The same with two gunicorn processes and two Celery workers, then the notice fan-out
+# The same with two gunicorn processes (3 workers each) and two Celery workers, then the notice fan-out
 # with one worker and with two (README: Running at scale).
 bench-scale: $(VENV)/.requirements
-	$(PY) bench/web.py --web-processes 2 --celery-workers 2 --fan-out 1,2 $(BENCH_ARGS)
+	$(PY) bench/web.py --web-processes 2 --gunicorn-workers 3 --celery-workers 2 --fan-out 1,2 $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var/
