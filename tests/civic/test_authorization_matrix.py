@@ -4,12 +4,12 @@ Every mutating endpoint of the API, found in the OpenAPI schema so a new one can
 through, is tried by four outsiders against the objects of one TARGET community: someone not
 logged in, a verified resident of the neighbouring community on the same street, that
 community's staff, and an official of another district. Each must be refused (401/403/404)
-with nothing changed, while the rightful person, sending the very same request, succeeds:
-so a refusal is the permission check's doing, not a malformed request's.
+without a single write to the database, while the rightful person, sending the very same
+request, succeeds: so a refusal is the permission check's doing, not a malformed request's.
 
 Then requests that name, inside an object of the requester's own community, an object of
 the target's (a reply to another topic's comment, a vote on another meeting's topic, ...),
-and every admin page of every registered model.
+and every admin page and list action of every registered model.
 
 The world is built once per module, through the services, inside a transaction that is
 rolled back at the end; each test runs in a savepoint of its own.
@@ -946,3 +946,23 @@ def test_admin_pages_refuse_staff_and_officials_of_elsewhere(w, label, who):
     assert _refused(add) or (add.status_code == 200 and _offers_no_target(w, add)), add.status_code
     for page, response in pages.items():
         assert _refused(response), (page, response.status_code, response.get("Location"))
+
+
+def _action_names(model_admin):
+    names = [getattr(action, "__name__", action) for action in model_admin.actions or ()]
+    return ["delete_selected", *names]
+
+
+@pytest.mark.parametrize("who", ("neighbour_staff", "far_official"))
+@pytest.mark.parametrize("label", ADMIN_MODELS)
+def test_admin_actions_leave_the_target_alone(w, label, who):
+    """Each action of the list, run on the target's row, does nothing to it."""
+    obj = ADMIN_TARGETS[label](w)
+    model_admin = admin.site._registry[type(obj)]
+    client = admin_client(w, who)
+    for name in _action_names(model_admin):
+        with writes_nothing(f"{who} running {name} on the target's {label}"):
+            response = client.post(
+                admin_url(obj, "changelist"), {"action": name, "_selected_action": [obj.pk], "post": "yes"}
+            )
+        assert response.status_code in (200, 302, 403), (name, response.status_code)
