@@ -9,8 +9,6 @@
   without src (JSON data blocks aside), no on*= handler, no javascript: URL, no style.
 - bandit finds nothing of medium or high severity in the project's code; what it flags and
   is safe carries `# nosec BXXX # reason` where it stands.
-
-The demo is loaded once for the module, inside a transaction rolled back at the end.
 """
 
 import os
@@ -22,7 +20,6 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -119,8 +116,8 @@ def policy_problems(response):
     return problems
 
 
-def production_environment(**overrides):
-    """The environment README's "Production" paragraph documents, over the test run's own."""
+def production_environment():
+    """The environment README's "Production" section documents, over the test run's own."""
     env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "PYTEST_CURRENT_TEST"}}
     env.update(
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -129,23 +126,18 @@ def production_environment(**overrides):
         CSRF_TRUSTED_ORIGINS="https://civic.example.cn",
         CIVIC_HTTPS="1",
     )
-    env.update(overrides)
     return env
 
 
-def deploy_check(env):
-    return subprocess.run(
+def test_production_settings_pass_the_deploy_check():
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
-        env=env,
+        env=production_environment(),
         capture_output=True,
         text=True,
         timeout=120,
     )
-
-
-def test_production_settings_pass_the_deploy_check():
-    result = deploy_check(production_environment())
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -162,30 +154,24 @@ def test_bandit_finds_nothing_of_medium_or_high_severity():
     assert result.returncode == 0, "\n".join(findings) or result.stderr
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+@pytest.fixture
+def demo(db, settings, tmp_path):
     """The small demo as `seed_demo` loads it, and the rows the pages need."""
     from communities.models import Community, User
     from deliberation.models import Meeting, Topic
     from information.models import Announcement, Service
 
-    with django_db_blocker.unblock(), transaction.atomic():
-        sms = settings.SMS_FILE_PATH
-        settings.SMS_FILE_PATH = str(tmp_path_factory.mktemp("sms"))
-        try:
-            call_command("seed_demo", stdout=open(os.devnull, "w"))
-        finally:
-            settings.SMS_FILE_PATH = sms
-        community = Community.objects.get(code="510107001001")
-        yield {
-            "community": community,
-            "announcement": Announcement.objects.filter(community=community, pinned=True).first(),
-            "service": Service.objects.filter(community=community).first(),
-            "topic": Topic.objects.filter(community=community, step="archive").first(),
-            "meeting": Meeting.objects.filter(community=community).order_by("-starts_at").first(),
-            "resident": User.objects.get(username="resident"),
-        }
-        transaction.set_rollback(True)
+    settings.SMS_FILE_PATH = str(tmp_path / "sms")
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    community = Community.objects.get(code="510107001001")
+    return {
+        "community": community,
+        "announcement": Announcement.objects.filter(community=community, pinned=True).first(),
+        "service": Service.objects.filter(community=community).first(),
+        "topic": Topic.objects.filter(community=community, step="archive").first(),
+        "meeting": Meeting.objects.filter(community=community).order_by("-starts_at").first(),
+        "resident": User.objects.get(username="resident"),
+    }
 
 
 def client_for(who):
@@ -208,7 +194,7 @@ MORE_PAGES = [
 ]
 
 
-def test_every_page_has_a_policy_without_inline_script_and_needs_none(demo, db):
+def test_every_page_has_a_policy_without_inline_script_and_needs_none(demo):
     problems, checked = {}, 0
     clients = {}
     for row in [*PAGES, *MORE_PAGES]:
@@ -228,7 +214,7 @@ def test_every_page_has_a_policy_without_inline_script_and_needs_none(demo, db):
     assert not problems, "\n".join(f"{page}: {found}" for page, found in problems.items())
 
 
-def test_the_api_docs_load_their_start_up_script_as_a_file(demo, db):
+def test_the_api_docs_load_their_start_up_script_as_a_file(db):
     page = Client().get(reverse("api-docs"))
     scripts = [attrs for tag, attrs in _tags(page.content.decode()) if tag == "script"]
     start_up = next(attrs["src"] for attrs in scripts if "script=" in attrs.get("src", ""))
@@ -251,23 +237,26 @@ def _tags(html):
 
 
 ERROR_PAGES = [
-    ("anonymous", "/no-such-page/", 404),
-    ("anonymous", "/api/v1/no-such-endpoint/", 404),
-    ("resident", "/dashboard/", 403),
-    ("resident", "/admin/", 302),
+    (False, "/no-such-page/", 404),
+    (False, "/api/v1/no-such-endpoint/", 404),
+    (True, "/dashboard/", 403),
+    (True, "/admin/", 302),
 ]
 
 
-@pytest.mark.parametrize(("who", "path", "status"), ERROR_PAGES)
-def test_error_answers_carry_the_policy_too(demo, db, who, path, status):
-    response = client_for(who).get(path)
+@pytest.mark.parametrize(("logged_in", "path", "status"), ERROR_PAGES)
+def test_error_answers_carry_the_policy_too(resident, logged_in, path, status):
+    client = Client()
+    if logged_in:
+        client.force_login(resident)
+    response = client.get(path)
     assert response.status_code == status
     assert not policy_problems(response)
     if response["Content-Type"].startswith("text/html"):
         assert not parse(response.content.decode()).findings
 
 
-def test_a_form_refused_for_its_csrf_token_gets_our_page_with_the_policy(demo, db):
+def test_a_form_refused_for_its_csrf_token_gets_our_page_with_the_policy(db):
     response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "resident", "password": "x"})
     assert response.status_code == 403
     assert not policy_problems(response)
