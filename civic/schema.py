@@ -84,7 +84,8 @@ class AutoSchema(openapi.AutoSchema):
 
 def _blank_column(field):
     """Whether `field` shows a text column of its model that may hold ""."""
-    if not isinstance(field, (serializers.CharField, serializers.ChoiceField)) or not isinstance(field.parent, serializers.ModelSerializer):
+    text = isinstance(field, (serializers.CharField, serializers.ChoiceField))
+    if not text or not isinstance(field.parent, serializers.ModelSerializer):
         return False
     try:
         column = field.parent.Meta.model._meta.get_field(field.source)

@@ -194,7 +194,9 @@ def unthrottled(monkeypatch):
 
 @schema.parametrize()
 # The world is shared by a test's examples on purpose; generating bodies may take a while.
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @pytest.mark.parametrize("role", ROLES)
 def test_api_conforms_to_its_schema(case, role, world, db, connection_kept, unthrottled):
     headers = {"Authorization": f"Token {world.tokens[role]}"} if role in world.tokens else {}
