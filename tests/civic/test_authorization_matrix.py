@@ -66,6 +66,7 @@ PDF = b"%PDF-1.4\n" + b"0" * 64
 
 
 def _at(moment):
+    """The deliberation services' clock, set back to lay down the world's history."""
     return clock.travel(moment)
 
 
@@ -78,8 +79,8 @@ def _build_world():
     target = factories.CommunityFactory(street=street)
     neighbour = factories.CommunityFactory(street=street)
     far = factories.CommunityFactory(street=factories.StreetFactory(district=far_district))
-    w = SimpleNamespace(now=now, root=root, district=district, street=street, target=target, neighbour=neighbour)
-    w.far = far
+    w = SimpleNamespace(now=now, root=root, district=district, street=street)
+    w.target, w.neighbour, w.far = target, neighbour, far
     w.anonymous = AnonymousUser()
     w.staff = factories.staff_member(target, actor=root)
     w.council_body, w.council = _council(root, target, 3)
@@ -122,7 +123,7 @@ def _council(root, community, size):
 
 
 def _adopt(w, topic, meeting, when):
-    """Review, agenda, vote at `meeting` (already attended), publicity from `when`."""
+    """The council adopts `topic` at `meeting` (attendance taken); publicity starts at `when`."""
     with _at(meeting.starts_at + datetime.timedelta(minutes=30)):
         deliberation.vote_record(
             actor=w.staff,
