@@ -331,7 +331,11 @@ def _announcements_and_notices(w):
 
 def _evaluation(w):
     w.engagement = surveys.engagement_create(
-        actor=w.root, evaluator=w.evaluator, scope=Engagement.Scope.DISTRICT, district=w.district, organisation="评估中心"
+        actor=w.root,
+        evaluator=w.evaluator,
+        scope=Engagement.Scope.DISTRICT,
+        district=w.district,
+        organisation="评估中心",
     )
     w.round = surveys.round_create(
         actor=w.evaluator,
@@ -476,7 +480,12 @@ CALLS = {
     "DELETE /api/v1/follows/{id}/": Call("resident", lambda w: {"id": w.follow.pk}),
     "POST /api/v1/meetings/": Call(
         "staff",
-        data=lambda w: {"community": w.target.pk, "starts_at": _soon(12), "location": "议事厅", "agenda": [w.review.pk]},
+        data=lambda w: {
+            "community": w.target.pk,
+            "starts_at": _soon(12),
+            "location": "议事厅",
+            "agenda": [w.review.pk],
+        },
     ),
     "PATCH /api/v1/meetings/{id}/": Call("staff", lambda w: {"id": w.upcoming.pk}, lambda w: {"location": "二楼"}),
     "POST /api/v1/meetings/{id}/agenda/": Call(
@@ -513,7 +522,9 @@ CALLS = {
     "POST /api/v1/objections/{id}/answer/": Call(
         "staff", lambda w: {"id": w.objection.pk}, lambda w: {"answer": "施工安排在工作日白天。"}
     ),
-    "POST /api/v1/residencies/{id}/reject/": Call("staff", lambda w: {"id": w.pending.pk}, lambda w: {"note": "查无此人"}),
+    "POST /api/v1/residencies/{id}/reject/": Call(
+        "staff", lambda w: {"id": w.pending.pk}, lambda w: {"note": "查无此人"}
+    ),
     "POST /api/v1/residencies/{id}/verify/": Call("staff", lambda w: {"id": w.pending.pk}),
     "POST /api/v1/surveys/{id}/hide/": Call(
         "staff",
@@ -532,7 +543,9 @@ CALLS = {
         "resident",
         data=lambda w: {"community": w.target.pk, "title": "增设座椅", "body": BODY, "category": CATEGORY},
     ),
-    "PATCH /api/v1/topics/{id}/": Call("author", lambda w: {"id": w.collecting.pk}, lambda w: {"title": "加装声控灯和扶手"}),
+    "PATCH /api/v1/topics/{id}/": Call(
+        "author", lambda w: {"id": w.collecting.pk}, lambda w: {"title": "加装声控灯和扶手"}
+    ),
     "POST /api/v1/topics/{id}/advance/": Call(
         "staff", lambda w: {"id": w.collecting.pk}, lambda w: {"to": Step.REVIEW, "note": ""}
     ),
