@@ -1,6 +1,8 @@
 """API-wide pieces: pagination and the one place errors become JSON."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -32,6 +34,15 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message, "blockers": exc.blockers}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, uploads.TooLarge):
         return Response(_validation_detail(exc), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    # Django's own guards on a request body: left alone, they would answer an HTML page.
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("The request is too large.")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFilesSent):
+        message = _("Too many files in one request: send at most %(count)d.")
+        detail = message % {"count": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response({"detail": _("Too many fields in one request.")}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):

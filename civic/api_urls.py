@@ -52,5 +52,6 @@ urlpatterns = [
 ]
 
 # Keep this last: an unknown API path answers JSON like every other API error. It matches
-# only paths ending in a slash, so `me` still redirects to `me/` (APPEND_SLASH).
-urlpatterns += [re_path(r"^(.*/)?$", not_found)]
+# only paths ending in a slash, so `me` still redirects to `me/` (APPEND_SLASH), and any such
+# path, even one with a newline in it.
+urlpatterns += [re_path(r"^([\s\S]*/)?$", not_found)]

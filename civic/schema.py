@@ -2,8 +2,8 @@
 
 Any endpoint can refuse a request in the same few ways: the token is not valid (401), the
 role does not allow it (403, or a missing CSRF token for a browser session), the record or
-the page does not exist (404), the input is bad (400) or in a format the endpoint does not
-take (415), the requester is throttled (429).
+the page does not exist (404), the input is bad (400), too large (413) or in a format the
+endpoint does not take (415), the requester is throttled (429).
 Rather than repeat these on every view, `AutoSchema` adds each one an operation can give
 and its view did not already document, and gives every error answer without a body its
 JSON shape (`civic.api.exception_handler` writes them all).
@@ -38,6 +38,7 @@ DESCRIPTIONS = {
     "401": "Not logged in, or the token is not valid.",
     "403": "The requester's role does not allow this.",
     "404": "No such record, or no such page of the list.",
+    "413": "The request body is too large.",
     "415": "The body is in a format the operation does not take (see its request body).",
     "429": "Too many requests: `detail` says how long to wait; Retry-After too.",
 }
@@ -71,6 +72,7 @@ class AutoSchema(openapi.AutoSchema):
         if any(p["in"] == "path" for p in parameters) or (self._is_list_view() and self._get_paginator()):
             yield "404"
         if "requestBody" in operation:
+            yield "413"
             yield "415"
         if self.view.get_throttles():
             yield "429"

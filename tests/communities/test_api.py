@@ -5,6 +5,7 @@ import datetime
 import jsonschema
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone, translation
@@ -655,6 +656,21 @@ def test_unknown_endpoint_is_a_json_404(api_client):
     assert response.status_code == 404
     assert response.json()["detail"]
     assert api_client.get(f"{API}me").status_code == 301
+
+
+def test_unknown_endpoint_with_a_newline_is_a_json_404(api_client):
+    """Found by fuzzing: a newline in the path slipped past the catch-all to Django's HTML 404."""
+    response = api_client.get(f"{API}tasks/6%0A/")
+    assert response.status_code == 404 and response.json()["detail"]
+
+
+def test_too_many_files_is_a_json_400(api_client, resident, settings):
+    """Found by fuzzing: Django's guard on the number of files answered an HTML page."""
+    count = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+    files = {f"file{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(count)}
+    response = token_client(api_client, resident).post(f"{API}residencies/", files, format="multipart")
+    assert response.status_code == 400
+    assert str(settings.DATA_UPLOAD_MAX_NUMBER_FILES) in response.json()["detail"]
 
 
 def test_unknown_endpoint_is_a_json_404_for_a_browser_session_post_too(resident):
