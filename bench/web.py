@@ -65,7 +65,8 @@ BIN = Path(sys.executable).parent
 
 def throttle_names():
     """Every THROTTLE_* variable the settings read: a limit added later is raised too."""
-    return sorted(set(re.findall(r"environ\.get\(\"(THROTTLE_[A-Z0-9_]+)\"", (BASE / "civic" / "settings.py").read_text())))
+    settings_text = (BASE / "civic" / "settings.py").read_text()
+    return sorted(set(re.findall(r"environ\.get\(\"(THROTTLE_[A-Z0-9_]+)\"", settings_text)))
 
 
 def configure_environment():
@@ -83,6 +84,7 @@ def ensure_database():
     """CREATE DATABASE when DATABASE_URL names one that does not exist yet."""
     import dj_database_url
     import psycopg2
+    from psycopg2 import sql
 
     config = dj_database_url.parse(os.environ["DATABASE_URL"])
     if config["ENGINE"] != "django.db.backends.postgresql":
@@ -94,7 +96,7 @@ def ensure_database():
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
         if cursor.fetchone() is None:
             print(f"Creating the database {config['NAME']}.", flush=True)
-            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
     connection.close()
 
 
