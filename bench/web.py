@@ -1,15 +1,15 @@
 """Benchmark: the portal's pages under gunicorn, with production settings, on PostgreSQL and Redis.
 
-    make bench          # one gunicorn (2 workers) and one Celery worker
-    make bench-scale    # two gunicorn processes and two Celery workers, then the notice
-                        # fan-out with one worker and with two, side by side
+    make bench          # one gunicorn (2 x cores + 1 workers) and one Celery worker
+    make bench-scale    # two gunicorn processes (3 workers each) and two Celery workers,
+                        # then the notice fan-out with one worker and with two, side by side
 
 It creates the database when missing (DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/civic_bench; REDIS_URL, default redis://127.0.0.1:6379/3),
 migrates it, loads `seed_demo --size large` when it is not there yet (about two minutes,
-once), collects the static files (served by whitenoise) and starts gunicorn with DEBUG off
-and the URLs of `bench/urls.py`: the portal's plus a trivial view. Then wrk drives, for
---seconds each:
+once), refreshes the planner's statistics, collects the static files (served by whitenoise)
+and starts gunicorn with DEBUG off and the URLs of `bench/urls.py`: the portal's plus a
+trivial view. Then wrk drives, for --seconds each (in three turns):
 
 - the trivial view (the ceiling: same gunicorn, settings and middleware, a tiny response);
 - home, the community directory, a topic page with 300 comments, a meeting page (anonymous:
