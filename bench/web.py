@@ -198,8 +198,18 @@ class Processes:
         for number in range(count):
             self.start(
                 f"gunicorn-{number}",
-                [BIN / "gunicorn", "civic.wsgi", "--bind", f"127.0.0.1:{port}", "--reuse-port", "--preload",
-                 "--workers", str(workers), "--timeout", "60"],
+                [
+                    BIN / "gunicorn",
+                    "civic.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--reuse-port",
+                    "--preload",
+                    "--workers",
+                    str(workers),
+                    "--timeout",
+                    "60",
+                ],
             )
         wait_until_serving(f"http://127.0.0.1:{port}/bench/trivial/", self.running)
 
@@ -209,8 +219,18 @@ class Processes:
         for number in range(count):
             self.start(
                 f"celery-{number}",
-                [BIN / "celery", "-A", "civic", "worker", "--concurrency", "1", "--loglevel", "WARNING",
-                 "--hostname", f"bench{number}@%h"],
+                [
+                    BIN / "celery",
+                    "-A",
+                    "civic",
+                    "worker",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "WARNING",
+                    "--hostname",
+                    f"bench{number}@%h",
+                ],
             )
         deadline = time.monotonic() + 60
         while len(app.control.ping(timeout=1.0) or []) < count:
@@ -266,9 +286,24 @@ def measure_page(label, url, *, seconds, connections, headers=(), target=False, 
     header_args = [arg for header in headers for arg in ("-H", header)]
     check_page(url, dict(header.split(": ", 1) for header in headers))
     output = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s",
-         "-s", str(BASE / "bench" / "wrk_report.lua"), *header_args, url],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "20s",
+            "-s",
+            str(BASE / "bench" / "wrk_report.lua"),
+            *header_args,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     result = report.parse_wrk(output, label, target=target)
     if not quiet:
@@ -364,8 +399,14 @@ def measure_web(targets, *, port, seconds, connections, post_seconds):
     # run, then weighs on every page alike instead of on whichever page was measured then.
     rounds = [
         [
-            measure_page(label, root + path, seconds=max(seconds // ROUNDS, 1), connections=connections,
-                         headers=headers, target=target)
+            measure_page(
+                label,
+                root + path,
+                seconds=max(seconds // ROUNDS, 1),
+                connections=connections,
+                headers=headers,
+                target=target,
+            )
             for label, path, headers, target in pages
         ]
         for _round in range(ROUNDS)
@@ -425,7 +466,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--web-processes", type=int, default=1, help="gunicorn processes sharing the port")
     parser.add_argument(
-        "--gunicorn-workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+        "--gunicorn-workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
         help="worker processes of each gunicorn (default: gunicorn's advice, 2 x cores + 1)",
     )
     parser.add_argument("--celery-workers", type=int, default=1, help="Celery workers running during the bench")
