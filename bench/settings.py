@@ -3,3 +3,8 @@
 from civic.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+
+# Collected apart from the checkout's staticfiles/: a manifest there would make every later
+# run (tests, make run) ask for the hashed names of the files as they were at this bench.
+STATIC_ROOT = VAR_DIR / "bench" / "static"  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

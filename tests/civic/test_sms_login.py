@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -171,7 +172,7 @@ def test_throttle_counters_live_in_redis(api_client, _sms_files):
     from django.core.cache import cache, caches
 
     ask(api_client, "13900000016")
-    assert type(caches["default"]).__name__ == "RedisCache"
+    assert isinstance(caches["default"], RedisCache)
     assert cache.get("smscode:resend:13900000016") is not None
 
 
