@@ -200,9 +200,29 @@ def next_steps(user, topic, now=None):
     return result
 
 
-def topic_comments(topic, user=None, now=None):
+# The consultation is read a page of threads at a time: a topic with hundreds of comments
+# would otherwise be one very long page, slow to render and to read on a phone.
+THREADS_PER_PAGE = 50
+
+
+def topic_threads(topic):
+    """The topic's top-level comments, oldest first: what the consultation is paged by."""
+    return Comment.objects.filter(topic=topic, parent__isnull=True).order_by("created_at", "pk")
+
+
+def thread_page(comment):
+    """The page of the consultation that shows `comment` (in its thread)."""
+    root = comment if comment.parent_id is None else comment.parent
+    before = topic_threads(comment.topic_id).filter(
+        Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
+    )
+    return before.count() // THREADS_PER_PAGE + 1
+
+
+def topic_comments(topic, user=None, now=None, *, start=0, stop=None):
     """Threads of the topic in 2 queries whatever their number: top-level comments, oldest
-    first, each with `.thread` (its replies, oldest first).
+    first, each with `.thread` (its replies, oldest first); `start` and `stop` take one page
+    of them.
 
     Each comment carries what this viewer may see and do: `shown` (its text may be shown),
     `can_edit`, `can_reply`, `can_report`. A hidden comment's text is shown to its author and
@@ -212,10 +232,9 @@ def topic_comments(topic, user=None, now=None):
     now = now or clock.now()
     replies = Comment.objects.select_related("author").order_by("created_at", "pk")
     comments = list(
-        Comment.objects.filter(topic=topic, parent__isnull=True)
+        topic_threads(topic)
         .select_related("author")
-        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="thread"))
-        .order_by("created_at", "pk")
+        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="thread"))[start:stop]
     )
     moderator = user is not None and can(user, "comment.moderate", topic)
     participant = user is not None and can(user, "comment.post", topic)

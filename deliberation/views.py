@@ -248,6 +248,10 @@ def _topic_page(request, topic, *, status=200, forms=None):
         change["from_label"] = step_labels.get(change["from"], "")
         change["to_label"] = step_labels.get(change["to"], change["to"])
         change["outcome_label"] = outcome_labels.get(change["outcome"], "")
+    threads_page = Paginator(selectors.topic_threads(topic), selectors.THREADS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    start, stop = threads_page.start_index() - 1 if threads_page.paginator.count else 0, threads_page.end_index()
     objections = selectors.topic_objections(topic)
     for objection in objections:
         objection.answer_form = forms.get("answers", {}).get(objection.pk)
@@ -258,7 +262,8 @@ def _topic_page(request, topic, *, status=200, forms=None):
         "history": history,
         "trail_status": selectors.topic_trail_status(topic),
         "moves": _moves_for(user, topic, now),
-        "threads": selectors.topic_comments(topic, user, now),
+        "threads": selectors.topic_comments(topic, user, now, start=start, stop=stop),
+        "threads_page": threads_page,
         "comment_count": selectors.topic_comment_count(topic),
         "consultation_open": consultation_open,
         "can_comment": consultation_open and can(user, "comment.post", topic),
@@ -313,6 +318,16 @@ def _posting_too_fast(request, topic, throttled, name, form):
     """The topic page again, 429, saying how long to wait, with the form as the person typed it."""
     messages.error(request, throttled.message)
     return _topic_page(request, topic, status=429, forms={name: form})
+
+
+def _comment_anchor(comment):
+    """The page of the consultation that shows the comment, scrolled to it (after the topic's URL)."""
+    page = selectors.thread_page(comment)
+    return f"{f'?page={page}' if page > 1 else ''}#comment-{comment.pk}"
+
+
+def _comment_url(comment):
+    return comment.topic.get_absolute_url() + _comment_anchor(comment)
 
 
 def _login_first(request, obj):
@@ -384,7 +399,7 @@ def comment_post(request, topic_id):
             return _refused(request, topic, exc)
         else:
             messages.success(request, _("Your comment is posted."))
-            return redirect(f"{topic.get_absolute_url()}#comment-{comment.pk}")
+            return redirect(_comment_url(comment))
     return _topic_page(request, topic, status=400, forms={"comment": form})
 
 
@@ -410,7 +425,7 @@ def comment_edit(request, comment_id):
                 status = _status_of(exc)
             else:
                 messages.success(request, _("Your comment is updated."))
-                return redirect(f"{topic.get_absolute_url()}#comment-{comment.pk}")
+                return redirect(_comment_url(comment))
         status = status if status != 200 else 400
     else:
         form = CommentEditForm(initial={"body": comment.body})
@@ -444,7 +459,7 @@ def comment_report(request, comment_id):
                 status = _status_of(exc)
             else:
                 messages.success(request, _("Thank you. Staff will look at the comment."))
-                return redirect(f"{topic.get_absolute_url()}#comment-{comment.pk}")
+                return redirect(_comment_url(comment))
         status = status if status != 200 else 400
     else:
         form = ReportForm()
@@ -468,7 +483,7 @@ def comment_moderate(request, comment_id):
         topic,
         lambda: services.comment_moderate(actor=request.user, comment=comment, keep=keep, reason=reason),
         _("The comment is shown again.") if keep else _("The comment is hidden; its author sees your reason."),
-        f"#comment-{comment.pk}",
+        _comment_anchor(comment),
     )
 
 

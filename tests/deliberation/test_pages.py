@@ -345,7 +345,37 @@ def test_the_topic_page_costs_the_same_at_10_and_300_comments(client, flow, worl
             assert client.get(f"/topics/{few.pk}/").status_code == 200
         with django_assert_num_queries(len(captured)):
             response = client.get(f"/topics/{many.pk}/")
-        assert response.content.decode().count('<article class="delib-comment') == 300
+        # A page of threads at a time: every comment is on one of the pages, once.
+        pages = response.context["threads_page"].paginator.num_pages
+        shown = response.content.decode().count('<article class="delib-comment')
+        for number in range(2, pages + 1):
+            page = client.get(f"/topics/{many.pk}/?page={number}").content.decode()
+            shown += page.count('<article class="delib-comment')
+        assert shown == 300
+
+
+def test_the_consultation_is_read_a_page_of_threads_at_a_time(client, flow, world):
+    topic = flow.raise_topic()
+    people = [world.resident, world.author, *world.council]
+    add_comments(topic, people, 120)  # 80 threads, 40 of them with a reply
+    client.force_login(world.resident)
+    first = client.get(f"/topics/{topic.pk}/")
+    assert first.context["threads_page"].paginator.num_pages == 2
+    assert len(first.context["threads"]) == 50
+    assert 'href="?page=2#consultation" rel="next"' in first.content.decode()
+    second = client.get(f"/topics/{topic.pk}/?page=2").content.decode()
+    assert '<article class="delib-comment' in second and 'rel="prev"' in second
+    # A page past the end, or not a number, shows the nearest real page rather than an error.
+    assert client.get(f"/topics/{topic.pk}/?page=99").context["threads_page"].number == 2
+    assert client.get(f"/topics/{topic.pk}/?page=x").context["threads_page"].number == 1
+    # A new comment, and a reply to the first thread, are each shown on their own page.
+    posted = client.post(f"/topics/{topic.pk}/comments/", {"body": "我也同意"})
+    newest = Comment.objects.filter(topic=topic).latest("pk")
+    assert posted["Location"] == f"/topics/{topic.pk}/?page=2#comment-{newest.pk}"
+    oldest = Comment.objects.filter(topic=topic, parent__isnull=True).order_by("created_at", "pk").first()
+    replied = client.post(f"/topics/{topic.pk}/comments/", {"body": "回复", "parent": oldest.pk})
+    reply = Comment.objects.filter(topic=topic).latest("pk")
+    assert replied["Location"] == f"/topics/{topic.pk}/#comment-{reply.pk}"
 
 
 # Publicity, implementation, evaluation
