@@ -169,7 +169,7 @@ def main():
         )
     print(
         f"\nbeat's keep-warm run (the city and {District.objects.count()} districts, in the background): "
-        f"p50 {statistics.median(background):.0f} ms, p95 {percentile(background, 0.95):.0f} ms, every two minutes."
+        f"p50 {statistics.median(background):.0f} ms, p95 {percentile(background, 0.95):.0f} ms, every {settings.DASHBOARD_KEEP_WARM_EVERY} s."
     )
     print()
     for label, timings, queries in results:
