@@ -403,6 +403,24 @@ def comment_post(request, topic_id):
     return _topic_page(request, topic, status=400, forms={"comment": form})
 
 
+def _submit_for_comment(request, comment, form, call, success):
+    """A comment's own form (edit, report) sent: run the service on the valid form's data and
+    go back to the comment; otherwise the status to show the form again with, the reason on
+    the form (400 for bad input, 403/409 when the service refuses)."""
+    if not form.is_valid():
+        return 400
+    try:
+        call(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return 400
+    except (PermissionDenied, Conflict) as exc:
+        form.add_error(None, _error_text(exc))
+        return _status_of(exc)
+    messages.success(request, success)
+    return redirect(_comment_url(comment))
+
+
 @require_http_methods(["GET", "POST"])
 def comment_edit(request, comment_id):
     comment = _comment_or_404(comment_id)
@@ -415,18 +433,15 @@ def comment_edit(request, comment_id):
     status = 200
     if request.method == "POST":
         form = CommentEditForm(request.POST)
-        if form.is_valid():
-            try:
-                services.comment_edit(actor=request.user, comment=comment, body=form.cleaned_data["body"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except (PermissionDenied, Conflict) as exc:
-                form.add_error(None, _error_text(exc))
-                status = _status_of(exc)
-            else:
-                messages.success(request, _("Your comment is updated."))
-                return redirect(_comment_url(comment))
-        status = status if status != 200 else 400
+        status = _submit_for_comment(
+            request,
+            comment,
+            form,
+            lambda data: services.comment_edit(actor=request.user, comment=comment, body=data["body"]),
+            _("Your comment is updated."),
+        )
+        if not isinstance(status, int):
+            return status
     else:
         form = CommentEditForm(initial={"body": comment.body})
     context = {
@@ -449,18 +464,15 @@ def comment_report(request, comment_id):
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST)
-        if form.is_valid():
-            try:
-                services.comment_report(actor=request.user, comment=comment, reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except (PermissionDenied, Conflict) as exc:
-                form.add_error(None, _error_text(exc))
-                status = _status_of(exc)
-            else:
-                messages.success(request, _("Thank you. Staff will look at the comment."))
-                return redirect(_comment_url(comment))
-        status = status if status != 200 else 400
+        status = _submit_for_comment(
+            request,
+            comment,
+            form,
+            lambda data: services.comment_report(actor=request.user, comment=comment, reason=data["reason"]),
+            _("Thank you. Staff will look at the comment."),
+        )
+        if not isinstance(status, int):
+            return status
     else:
         form = ReportForm()
     shown = comment.is_visible or comment.author_id == request.user.pk
