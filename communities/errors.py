@@ -1,13 +1,5 @@
-"""Errors services raise; pages, admin and API turn them into messages and status codes.
+"""Kept so existing imports keep working: the errors live in the shared kernel (core.errors)."""
 
-Django's own ValidationError (400) and PermissionDenied (403) are used as they are; a
-Conflict is a request that is well-formed and allowed but clashes with the state of
-things (409): a workflow guard, a full gallery, a second answer.
-"""
+from core.errors import Conflict
 
-
-class Conflict(Exception):
-    def __init__(self, message, blockers=None):
-        super().__init__(message)
-        self.message = str(message)
-        self.blockers = [str(b) for b in (blockers or [])]
+__all__ = ["Conflict"]

@@ -9,7 +9,6 @@ guard) rolls the whole form back and shows the form again with the reason at the
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,7 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communities.admin import CommunityScopedAdmin, TypologyStageFilters, report_service_errors
-from communities.errors import Conflict
+from core.admin import ServiceAdminMixin, run_service
+from core.errors import REFUSALS, refusal_text
 from communities.models import Body, BodyKind, Community, Membership
 from communities.permissions import can, roles_for
 
@@ -42,75 +42,8 @@ from .models import (
 from .workflow import TASK_STEPS, Step
 
 
-class ServiceRefused(Exception):
-    def __init__(self, error):
-        super().__init__(str(error))
-        self.error = error
-
-
-def _messages_of(error):
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            return {field: [str(m) for m in errs.messages] for field, errs in error.message_dict.items()}
-        return {None: [str(m) for m in error.messages]}
-    if isinstance(error, Conflict):
-        return {None: [error.message, *error.blockers]}
-    return {None: [str(error) or gettext("You are not allowed to do this.")]}
-
-
-def run_service(call):
-    """Call a service from a form save; a refusal unwinds the whole save (see ServiceAdmin)."""
-    try:
-        return call()
-    except (PermissionDenied, Conflict, ValidationError) as exc:
-        raise ServiceRefused(exc) from exc
-
-
-class ServiceAdmin(CommunityScopedAdmin):
-    """Saves through the services. When one refuses, the admin's transaction rolls back and the
-    same form is shown again, with what was typed and the service's reasons as its errors."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            request._service_refusal = _messages_of(refused.error)
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form_class = super().get_form(request, obj, **kwargs)
-        refusal = getattr(request, "_service_refusal", None)
-        if not refusal:
-            return form_class
-
-        class RefusedForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                for field, errors in refusal.items():
-                    self.add_error(field if field in self.fields else None, errors)
-                return cleaned
-
-        return RefusedForm
-
-    def get_inlines(self, request, obj):
-        # An object's records are added to it once it exists, through its own services.
-        return self.inlines if obj is not None else []
-
-    def save_formset(self, request, form, formset, change):
-        # The services write the rows; the admin's change log records the form alone.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        save_row = getattr(self, f"save_{formset.model._meta.model_name}_row", None)
-        if save_row is None:
-            return
-        rows = [f for f in formset.forms if f.has_changed() and f not in formset.deleted_forms]
-        if rows:
-            save_row(request, form.instance, rows)
-
-    def delete_model(self, request, obj):
-        raise PermissionDenied
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ServiceAdmin(ServiceAdminMixin, CommunityScopedAdmin):
+    """Scoped to the user's communities; writes through the services (core.admin)."""
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -384,8 +317,8 @@ class TopicAdmin(ServiceAdmin):
 
         try:
             advance()
-        except (PermissionDenied, Conflict, ValidationError) as exc:
-            messages.error(request, " ".join(m for ms in _messages_of(exc).values() for m in ms))
+        except REFUSALS as exc:
+            messages.error(request, refusal_text(exc))
         else:
             topic.refresh_from_db()
             messages.success(
