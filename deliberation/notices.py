@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from communities.models import BodyKind, Community, CommunityUserObjectPermission, Membership, Residency
 from communities.permissions import MANAGE_COMMUNITY
+from notifications import links
 from notifications import selectors as notice_selectors
 from notifications import services as notice_services
 from notifications.models import Notice
@@ -46,7 +47,7 @@ MEETING_KINDS = (MEETING_NOTICE, MEETING_CHANGED, MEETING_CANCELLED)
 
 
 def link(obj):
-    return f"{settings.SITE_URL}{obj.get_absolute_url()}"
+    return links.absolute(obj.get_absolute_url())
 
 
 def _when(moment):

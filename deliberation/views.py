@@ -314,12 +314,6 @@ def _act(request, topic, call, success, anchor=""):
     return redirect(topic.get_absolute_url() + anchor)
 
 
-def _posting_too_fast(request, topic, throttled, name, form):
-    """The topic page again, 429, saying how long to wait, with the form as the person typed it."""
-    messages.error(request, throttled.message)
-    return _topic_page(request, topic, status=429, forms={name: form})
-
-
 def _comment_anchor(comment):
     """The page of the consultation that shows the comment, scrolled to it (after the topic's URL)."""
     page = selectors.thread_page(comment)
@@ -333,6 +327,43 @@ def _comment_url(comment):
 def _login_first(request, obj):
     """Someone not logged in who posts a form is sent to log in, then back to the page."""
     return redirect_to_login(obj.get_absolute_url())
+
+
+# The topic page's forms (comment, objection, answer, progress, rating) post to their own
+# URLs with the form's id as the fragment (`action=".../comments/#comment-form"`): when the
+# page comes back with an error, the browser scrolls to the form by itself, no script needed.
+# The action URL opened (a reload, a bookmark) leads back to the same place on the topic.
+def _topic_form_post(request, topic, *, form, call, success, done, anchor, page_forms, throttle=None):
+    """One form of the topic page sent: log in, throttle, parse, run the service, and back.
+
+    `call(data)` runs the service on the valid form's data and returns what `done(result)`
+    turns into the URL to go back to. Bad input (the form's or the service's) shows the page
+    again with the reason beside the form and everything as typed (400, 413 for a file too
+    large, 429 too fast); a refusal of the state or the role shows it at the top (403/409).
+    """
+    if request.method != "POST":
+        return redirect(f"{topic.get_absolute_url()}#{anchor}")
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    if throttle:
+        try:
+            throttling.check(request, throttle)
+        except throttling.Throttled as throttled:
+            form.add_error(None, throttled.message)
+            return _topic_page(request, topic, status=429, forms=page_forms)
+    status = 400
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 413 if isinstance(exc, uploads.TooLarge) else 400
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, success)
+            return redirect(done(result))
+    return _topic_page(request, topic, status=status, forms=page_forms)
 
 
 @require_POST
@@ -378,29 +409,23 @@ def topic_support(request, topic_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_post(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = CommentForm(request.POST)
-    try:
-        throttling.check(request, "comment")
-    except throttling.Throttled as throttled:
-        return _posting_too_fast(request, topic, throttled, "comment", form)
-    if form.is_valid():
-        try:
-            comment = services.comment_post(
-                actor=request.user, topic=topic, body=form.cleaned_data["body"], parent=form.cleaned_data["parent"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Your comment is posted."))
-            return redirect(_comment_url(comment))
-    return _topic_page(request, topic, status=400, forms={"comment": form})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        throttle="comment",
+        call=lambda data: services.comment_post(
+            actor=request.user, topic=topic, body=data["body"], parent=data["parent"]
+        ),
+        success=_("Your comment is posted."),
+        done=_comment_url,
+        anchor="comment-form",
+        page_forms={"comment": form},
+    )
 
 
 def _submit_for_comment(request, comment, form, call, success):
@@ -499,50 +524,41 @@ def comment_moderate(request, comment_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objection_lodge(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = ObjectionForm(request.POST)
-    try:
-        throttling.check(request, "objection")
-    except throttling.Throttled as throttled:
-        return _posting_too_fast(request, topic, throttled, "objection", form)
-    if form.is_valid():
-        try:
-            services.objection_lodge(actor=request.user, topic=topic, body=form.cleaned_data["body"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Your objection is lodged. Staff will answer it in public."))
-            return redirect(f"{topic.get_absolute_url()}#publicity")
-    return _topic_page(request, topic, status=400, forms={"objection": form})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        throttle="objection",
+        call=lambda data: services.objection_lodge(actor=request.user, topic=topic, body=data["body"]),
+        success=_("Your objection is lodged. Staff will answer it in public."),
+        done=lambda objection: f"{topic.get_absolute_url()}#objection-{objection.pk}",
+        anchor="objection-form",
+        page_forms={"objection": form},
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objection_answer(request, objection_id):
     try:
         objection = selectors.objection_get(objection_id)
     except Objection.DoesNotExist as exc:
         raise Http404(_("There is no such objection.")) from exc
     topic = objection.topic
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Your answer is published."))
-            return redirect(f"{topic.get_absolute_url()}#objection-{objection.pk}")
-    return _topic_page(request, topic, status=400, forms={"answers": {objection.pk: form}})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        call=lambda data: services.objection_answer(actor=request.user, objection=objection, answer=data["answer"]),
+        success=_("Your answer is published."),
+        done=lambda _answered: f"{topic.get_absolute_url()}#objection-{objection.pk}",
+        anchor=f"objection-{objection.pk}",
+        page_forms={"answers": {objection.pk: form}},
+    )
 
 
 def progress_attachment(request, report_id):
@@ -554,57 +570,44 @@ def progress_attachment(request, report_id):
     return uploads.file_response(report.attachment, content_type=report.attachment_type, name=report.attachment_name)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def progress_report(request, task_id):
     try:
         task = selectors.task_get(task_id)
     except Task.DoesNotExist as exc:
         raise Http404(_("There is no such task.")) from exc
     topic = task.topic
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = ProgressForm(request.POST, request.FILES)
-    status = 400
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.progress_report(
-                actor=request.user,
-                task=task,
-                percent=data["percent"],
-                note=data["note"],
-                attachment=data.get("attachment"),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            status = 413 if isinstance(exc, uploads.TooLarge) else 400
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Progress is reported."))
-            return redirect(f"{topic.get_absolute_url()}#task-{task.pk}")
-    return _topic_page(request, topic, status=status, forms={"progress": form, "progress_task": task.pk})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        call=lambda data: services.progress_report(
+            actor=request.user, task=task, percent=data["percent"], note=data["note"], attachment=data.get("attachment")
+        ),
+        success=_("Progress is reported."),
+        done=lambda _report: f"{topic.get_absolute_url()}#task-{task.pk}",
+        anchor=f"task-{task.pk}",
+        page_forms={"progress": form, "progress_task": task.pk},
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rating_give(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rating_give(
-                actor=request.user, topic=topic, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Thank you for rating the outcome."))
-            return redirect(f"{topic.get_absolute_url()}#evaluation")
-    return _topic_page(request, topic, status=400, forms={"rating": form})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        call=lambda data: services.rating_give(
+            actor=request.user, topic=topic, score=data["score"], comment=data["comment"]
+        ),
+        success=_("Thank you for rating the outcome."),
+        done=lambda _rating: f"{topic.get_absolute_url()}#evaluation",
+        anchor="rating-form",
+        page_forms={"rating": form},
+    )
 
 
 # The archive's record
