@@ -153,6 +153,16 @@ def topic_history(topic):
     return history
 
 
+def topic_staff_edit(topic):
+    """When staff (anyone but its author) last changed the topic's wording, or None (1 query)."""
+    return (
+        TrailEntry.objects.filter(topic=topic, kind=TrailKind.EDITED, data__by_staff=True)
+        .order_by("-seq")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+
+
 def topic_timeline(topic):
     """Every trail entry of the topic with its hashes, oldest first (1 query)."""
     return list(TrailEntry.objects.filter(topic=topic).select_related("actor").order_by("seq"))

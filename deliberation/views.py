@@ -38,6 +38,7 @@ from .forms import (
     RatingForm,
     ReportForm,
     TopicFilterForm,
+    TopicEditForm,
     TopicRaiseForm,
 )
 from .models import (
@@ -52,7 +53,7 @@ from .models import (
     TopicCategory,
     TrailKind,
 )
-from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, moves_from
+from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, is_author, moves_from
 
 TOPICS_PAGE_SIZE = 20
 MEETINGS_PAGE_SIZE = 20
@@ -190,6 +191,42 @@ def topic_raise(request, community_id):
     return render(request, "deliberation/topic_raise.html", {"community": community, "form": form}, status=400)
 
 
+@require_http_methods(["GET", "POST"])
+def topic_edit(request, topic_id):
+    """The author (or staff) completes or corrects a topic while views on it are collected:
+    the same fields and rules as raising it, through services.topic_update."""
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = {"topic": topic, "community": topic.community}
+    if not can(request.user, "topic.edit", topic):
+        context["refused"] = _("Only the topic's author or staff can edit it.")
+        return render(request, "deliberation/topic_edit.html", context, status=403)
+    if topic.step != Step.COLLECT:
+        context["refused"] = _("A topic can be edited only while views on it are being collected.")
+        return render(request, "deliberation/topic_edit.html", context, status=409)
+    if request.method != "POST":
+        form = TopicEditForm(initial={"title": topic.title, "category": topic.category, "body": topic.body})
+        return render(request, "deliberation/topic_edit.html", {**context, "form": form})
+    form = TopicEditForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.topic_update(
+                actor=request.user, topic=topic, title=data["title"], body=data["body"], category=data["category"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            form.add_error(None, _error_text(exc))
+            status = _status_of(exc)
+        else:
+            messages.success(request, _("Your changes to the topic are saved."))
+            return redirect(topic)
+    return render(request, "deliberation/topic_edit.html", {**context, "form": form}, status=status)
+
+
 # One topic
 def _distribution(ratings):
     count = ratings["count"] or 0
@@ -211,6 +248,19 @@ def _moves_for(user, topic, now):
         for entry, (_target, move) in zip(selectors.next_steps(user, topic, now), moves_from(topic.step), strict=True)
         if move.who(user, topic)
     ]
+
+
+def _deadline(topic, now):
+    """The one date the current step runs to, as residents read it: in publicity the end of
+    the objection period, in evaluation the end of rating, otherwise the step's time limit."""
+    if topic.step == Step.PUBLICIZE and topic.publicity_ends_at:
+        return {"at": topic.publicity_ends_at, "label": _("objections until"), "overdue": False}
+    if topic.step == Step.EVALUATE and topic.evaluation_ends_at:
+        return {"at": topic.evaluation_ends_at, "label": _("ratings until"), "overdue": False}
+    if topic.step == Step.ARCHIVE or topic.step_due_at is None:
+        return None
+    overdue = topic.is_overdue
+    return {"at": topic.step_due_at, "label": _("overdue since") if overdue else _("due by"), "overdue": overdue}
 
 
 def _topic_page(request, topic, *, status=200, forms=None):
@@ -288,6 +338,9 @@ def _topic_page(request, topic, *, status=200, forms=None):
         "rating_form": forms.get("rating") or RatingForm(),
         "runs": runs,
         "now": now,
+        "deadline": _deadline(topic, now),
+        "can_edit": topic.step == Step.COLLECT and can(user, "topic.edit", topic),
+        "staff_edited_at": selectors.topic_staff_edit(topic),
     }
     return render(request, "deliberation/topic_detail.html", context, status=status)
 
@@ -371,6 +424,9 @@ def topic_advance(request, topic_id):
     topic = _topic_or_404(topic_id)
     if not request.user.is_authenticated:
         return _login_first(request, topic)
+    if request.POST.get("to") == Step.ARCHIVE and topic.step == Step.COLLECT and is_author(request.user, topic):
+        # Withdrawing cannot be undone: the author is asked first, on its own page.
+        return redirect("topic-withdraw", topic_id=topic.pk)
     try:
         moved = services.topic_advance(
             actor=request.user,
@@ -385,6 +441,40 @@ def topic_advance(request, topic_id):
         request, _("“%(title)s” moved to “%(step)s”.") % {"title": moved.title, "step": Step(moved.step).label}
     )
     return redirect(topic)
+
+
+@require_http_methods(["GET", "POST"])
+def topic_withdraw(request, topic_id):
+    """The author withdraws their topic: a page that asks first (it cannot be undone), then
+    the service. Works without script: the topic page's button is a link to this page."""
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    status = 200
+    if not can(request.user, "topic.withdraw", topic):
+        messages.error(request, _("Only the person who raised the topic can withdraw it."))
+        status = 403
+    elif topic.step != Step.COLLECT:
+        messages.error(request, _("A topic can be withdrawn only while views on it are being collected."))
+        status = 409
+    elif request.method == "POST":
+        try:
+            services.topic_withdraw(actor=request.user, topic=topic, note=request.POST.get("note", ""))
+        except (PermissionDenied, Conflict, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+            status = _status_of(exc)
+        else:
+            messages.success(request, _("Your topic is withdrawn and archived. Its comments stay on the record."))
+            return redirect(topic)
+    context = {
+        "topic": topic,
+        "community": topic.community,
+        "may_withdraw": topic.step == Step.COLLECT and can(request.user, "topic.withdraw", topic),
+        "note": request.POST.get("note", ""),
+        "support": selectors.topic_support(topic),
+        "comment_count": selectors.topic_comment_count(topic),
+    }
+    return render(request, "deliberation/topic_withdraw.html", context, status=status)
 
 
 @require_POST
