@@ -302,6 +302,8 @@ def step_changed(topic, *, source, target, actor=None, note=""):
     return notice_services.notice_schedule(
         kind=STEP_CHANGED,
         subject=topic,
+        # The moment of the change (the demo lays its history down at the moments it tells of).
+        due_at=clock.now(),
         params={
             "from": str(source),
             "to": str(target),
@@ -343,7 +345,7 @@ def objection_answered_content(objection, notice):
 
 
 def objection_answered(objection):
-    return notice_services.notice_schedule(kind=OBJECTION_ANSWERED, subject=objection)
+    return notice_services.notice_schedule(kind=OBJECTION_ANSWERED, subject=objection, due_at=clock.now())
 
 
 # Overdue topics: a daily digest to the community's staff

@@ -24,7 +24,7 @@ from communities.errors import Conflict
 from communities.forms import add_service_errors
 from communities.models import Body, Community
 from communities.page_cache import anonymous_page_cache
-from communities.permissions import can
+from communities.permissions import can, is_council_member_of
 from communities.services import community_get
 
 from . import clock, selectors, services
@@ -795,6 +795,7 @@ def _meeting_page(request, meeting, *, status=200):
         "registration": registration,
         "open_for_gallery": open_for_gallery,
         "can_register": open_for_gallery and can(user, "observer.register", meeting),
+        "council_member": is_council_member_of(user, meeting),
         "taken_place": taken_place,
         "attendance": selectors.meeting_attendance(meeting) if taken_place else [],
         "quorum": selectors.meeting_quorum(meeting) if taken_place else None,
