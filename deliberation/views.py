@@ -402,7 +402,10 @@ def _topic_form_post(request, topic, *, form, call, success, done, anchor, page_
         try:
             throttling.check(request, throttle)
         except throttling.Throttled as throttled:
+            # Beside the form (where the page is scrolled) and at the top, for when the form is
+            # not shown at all (the service would refuse it anyway: the step has moved on).
             form.add_error(None, throttled.message)
+            messages.error(request, throttled.message)
             return _topic_page(request, topic, status=429, forms=page_forms)
     status = 400
     if form.is_valid():
