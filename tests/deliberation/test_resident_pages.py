@@ -263,3 +263,15 @@ def test_the_staff_edit_costs_the_same_however_often_staff_edited(client, flow, 
         services.topic_update(actor=world.staff, topic=topic, title=f"更换楼道灯{number}")
     with django_assert_max_num_queries(len(first)):
         client.get(f"/topics/{topic.pk}/")
+
+
+def test_the_meeting_list_offers_no_seats_for_past_meetings(client, flow, world):
+    past = flow.meeting(days=1)
+    flow.travel(days=2)
+    coming = flow.meeting(days=3)
+    response = client.get(f"/communities/{world.community.pk}/meetings/")
+    html = response.content.decode()
+    assert html.count("gallery seats left") == 1
+    past_section = html[html.index(f'href="{past.get_absolute_url()}"') :]
+    assert "gallery seats left" not in past_section[: past_section.index("</li>")]
+    assert coming in response.context["upcoming"]
