@@ -143,7 +143,10 @@ def test_the_resident_journey(browser_page, live_server, flow, world, settings, 
     assert entry.data["by_staff"] and entry.data["before"]["title"] == "增设快递柜"
     assert entry.data["after"]["title"] == "东门增设快递柜"
     page.goto(f"{live_server.url}/admin/deliberation/topic/{collecting.pk}/change/")
-    expect(page.locator(".deliberation-workflow")).to_contain_text("“增设快递柜” → “东门增设快递柜”")
+    trail = page.locator(".deliberation-workflow table")
+    expect(trail).to_contain_text("“增设快递柜” → “东门增设快递柜”")
+    trail.scroll_into_view_if_needed()
+    shoot(page, "admin-topic-trail-1280")
     page.set_viewport_size(PHONE)
     page.context.clear_cookies()
     page.goto(f"{live_server.url}{collecting.get_absolute_url()}")
