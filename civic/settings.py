@@ -230,8 +230,27 @@ NOTICE_SEND_LEASE_SECONDS = int(os.environ.get("NOTICE_SEND_LEASE_SECONDS", "120
 NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "6"))
 NOTICE_RETRY_BASE_SECONDS = float(os.environ.get("NOTICE_RETRY_BASE_SECONDS", "30"))
 NOTICE_RETRY_MAX_SECONDS = float(os.environ.get("NOTICE_RETRY_MAX_SECONDS", "300"))
-# Links in notices, SMS and e-mail point here.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def served_site_url(addr):
+    """The address `make run` serves (CIVIC_ADDR, "HOST:PORT") as a link base; a wildcard
+    host (0.0.0.0, ::) is reached as 127.0.0.1 from this machine."""
+    host, _sep, port = addr.strip().rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if host in {"0.0.0.0", "::"}:  # nosec B104 # compares, binds nothing
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port or '8000'}"
+
+
+# Links in notices, SMS and e-mail point here: SITE_URL when set; under `make run` (which
+# passes CIVIC_ADDR to web, worker and beat) the address served; else the default port.
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or (served_site_url(os.environ["CIVIC_ADDR"]) if os.environ.get("CIVIC_ADDR") else "")
+    or "http://127.0.0.1:8000"
+).rstrip("/")
 
 # SMS: files under var/sms/ by default; `notifications.sms.ConsoleBackend` prints them;
 # `notifications.sms.TencentBackend` sends through Tencent Cloud SMS with the keys below.

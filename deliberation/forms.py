@@ -8,15 +8,26 @@ the browser the same limits with `maxlength`, so nobody types 6,000 characters i
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import COMMENT_MAX, NOTE_MAX, OBJECTION_MAX, RATING_COMMENT_MAX, REASON_MAX, TOPIC_BODY_MAX, TopicCategory
 from .uploads import POLICY
-from .workflow import Step
+from .workflow import MIN_BODY_FOR_REVIEW, Step, body_too_short
 
 
 def _textarea(max_length, rows=4, **attrs):
-    return forms.Textarea(attrs={"rows": rows, "maxlength": max_length, **attrs})
+    """A text box that tells its limit: `maxlength` for the browser, `data-counter` for the
+    small script (deliberation/counter.js) that shows the characters left and says so when a
+    paste was longer than the limit (the browser cuts it silently)."""
+    return forms.Textarea(attrs={"rows": rows, "maxlength": max_length, "data-counter": "", **attrs})
+
+
+def _long_enough(value):
+    """The review guard's rule, with its message, on the form that would otherwise let a
+    description through that review then refuses."""
+    if too_short := body_too_short(value):
+        raise ValidationError(too_short)
 
 
 def _at_most(max_length, label):
@@ -32,7 +43,16 @@ def _at_most(max_length, label):
     return validate
 
 
-class TopicRaiseForm(forms.Form):
+def _body_help():
+    return _(
+        "Describe the matter, where it is and what you suggest (at least %(min)s characters, at most %(max)s). "
+        "Residents can comment on it, and staff take it to the council."
+    ) % {"min": MIN_BODY_FOR_REVIEW, "max": f"{TOPIC_BODY_MAX:,}"}
+
+
+class TopicFields(forms.Form):
+    """What a topic says: raised with it, and edited by its author while views are collected."""
+
     title = forms.CharField(
         label=_("Title"),
         max_length=120,
@@ -43,13 +63,17 @@ class TopicRaiseForm(forms.Form):
     body = forms.CharField(
         label=_("Your opinion or suggestion"),
         strip=False,
-        help_text=_(
-            "Describe the matter, where it is and what you suggest (at least 30 characters, at most 5,000). "
-            "Residents can comment on it, and staff take it to the council."
-        ),
-        widget=_textarea(TOPIC_BODY_MAX, rows=8),
-        validators=[_at_most(TOPIC_BODY_MAX, _("The description"))],
+        help_text=lazy(_body_help, str)(),
+        widget=_textarea(TOPIC_BODY_MAX, rows=8, minlength=MIN_BODY_FOR_REVIEW),
+        validators=[_at_most(TOPIC_BODY_MAX, _("The description")), _long_enough],
     )
+
+
+class TopicEditForm(TopicFields):
+    pass
+
+
+class TopicRaiseForm(TopicFields):
     raised_by_body = forms.TypedChoiceField(
         label=_("On behalf of"),
         coerce=int,
@@ -75,12 +99,22 @@ class TopicRaiseForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Your comment"), strip=False, widget=_textarea(COMMENT_MAX))
+    body = forms.CharField(
+        label=_("Your comment"),
+        strip=False,
+        widget=_textarea(COMMENT_MAX),
+        validators=[_at_most(COMMENT_MAX, _("The comment"))],
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class CommentEditForm(forms.Form):
-    body = forms.CharField(label=_("Your comment"), strip=False, widget=_textarea(COMMENT_MAX, rows=6))
+    body = forms.CharField(
+        label=_("Your comment"),
+        strip=False,
+        widget=_textarea(COMMENT_MAX, rows=6),
+        validators=[_at_most(COMMENT_MAX, _("The comment"))],
+    )
 
 
 class ReportForm(forms.Form):
@@ -105,11 +139,17 @@ class ObjectionForm(forms.Form):
         strip=False,
         help_text=_("Staff answer every objection in public before the work starts."),
         widget=_textarea(OBJECTION_MAX),
+        validators=[_at_most(OBJECTION_MAX, _("The objection"))],
     )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Public answer"), strip=False, widget=_textarea(OBJECTION_MAX, rows=3))
+    answer = forms.CharField(
+        label=_("Public answer"),
+        strip=False,
+        widget=_textarea(OBJECTION_MAX, rows=3),
+        validators=[_at_most(OBJECTION_MAX, _("The answer"))],
+    )
 
 
 SCORES = [(5, _("5 – very satisfied")), (4, _("4")), (3, _("3")), (2, _("2")), (1, _("1 – not satisfied at all"))]
@@ -120,13 +160,22 @@ class RatingForm(forms.Form):
         label=_("How satisfied are you with the outcome?"), choices=SCORES, coerce=int, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label=_("Comment"), required=False, strip=False, widget=_textarea(RATING_COMMENT_MAX, rows=3)
+        label=_("Comment"),
+        required=False,
+        strip=False,
+        widget=_textarea(RATING_COMMENT_MAX, rows=3),
+        validators=[_at_most(RATING_COMMENT_MAX, _("The comment"))],
     )
 
 
 class ProgressForm(forms.Form):
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
-    note = forms.CharField(label=_("What was done"), strip=False, widget=_textarea(NOTE_MAX, rows=3))
+    note = forms.CharField(
+        label=_("What was done"),
+        strip=False,
+        widget=_textarea(NOTE_MAX, rows=3),
+        validators=[_at_most(NOTE_MAX, _("The note"))],
+    )
     attachment = forms.FileField(
         label=_("Photo or document"),
         required=False,

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic.uploads import PHOTOS_AND_PDF, FileCheck
 from communities.models import Body, Community
@@ -421,7 +422,7 @@ class Vote(models.Model):
 
 class Ballot(models.Model):
     class Choice(models.TextChoices):
-        FOR = "for", _("For")
+        FOR = "for", pgettext_lazy("vote", "For")
         AGAINST = "against", _("Against")
         ABSTAIN = "abstain", _("Abstain")
 
@@ -511,7 +512,7 @@ class Comment(models.Model):
 
 class CommentReport(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("comment report status", "Open")
         UPHELD = "upheld", _("Upheld: comment hidden")
         DISMISSED = "dismissed", _("Dismissed: comment kept")
 

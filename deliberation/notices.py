@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from communities.models import BodyKind, Community, CommunityUserObjectPermission, Membership, Residency
 from communities.permissions import MANAGE_COMMUNITY
+from notifications import links
 from notifications import selectors as notice_selectors
 from notifications import services as notice_services
 from notifications.models import Notice
@@ -46,7 +47,7 @@ MEETING_KINDS = (MEETING_NOTICE, MEETING_CHANGED, MEETING_CANCELLED)
 
 
 def link(obj):
-    return f"{settings.SITE_URL}{obj.get_absolute_url()}"
+    return links.absolute(obj.get_absolute_url())
 
 
 def _when(moment):
@@ -301,6 +302,8 @@ def step_changed(topic, *, source, target, actor=None, note=""):
     return notice_services.notice_schedule(
         kind=STEP_CHANGED,
         subject=topic,
+        # The moment of the change (the demo lays its history down at the moments it tells of).
+        due_at=clock.now(),
         params={
             "from": str(source),
             "to": str(target),
@@ -342,7 +345,7 @@ def objection_answered_content(objection, notice):
 
 
 def objection_answered(objection):
-    return notice_services.notice_schedule(kind=OBJECTION_ANSWERED, subject=objection)
+    return notice_services.notice_schedule(kind=OBJECTION_ANSWERED, subject=objection, due_at=clock.now())
 
 
 # Overdue topics: a daily digest to the community's staff

@@ -49,7 +49,8 @@ DELIBERATION_RULES = {
     "comment.moderate": runs_community,
     "topic.support": is_resident_of,
     "meeting.manage": runs_community,
-    "observer.register": is_resident_of,
+    # Council members sit at the table, not in the public gallery.
+    "observer.register": is_resident_of & ~is_council_member_of,
     "observer.check_in": runs_community,
     "objection.lodge": is_resident_of,
     "objection.answer": runs_community,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from communities.models import BodyKind, Membership
 from communities.permissions import can, community_scope_q
@@ -30,6 +31,7 @@ from .models import (
     Support,
     Task,
     Topic,
+    TopicCategory,
     TrailEntry,
     TrailKind,
 )
@@ -153,9 +155,52 @@ def topic_history(topic):
     return history
 
 
+def topic_staff_edit(topic):
+    """When staff (anyone but its author) last changed the topic's wording, or None (1 query)."""
+    return (
+        TrailEntry.objects.filter(topic=topic, kind=TrailKind.EDITED, data__by_staff=True)
+        .order_by("-seq")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
+
+
 def topic_timeline(topic):
-    """Every trail entry of the topic with its hashes, oldest first (1 query)."""
-    return list(TrailEntry.objects.filter(topic=topic).select_related("actor").order_by("seq"))
+    """Every trail entry of the topic with its hashes, oldest first (1 query); an edit's
+    entry carries `edit_summary`, what changed from what to what, in the reader's words."""
+    entries = list(TrailEntry.objects.filter(topic=topic).select_related("actor").order_by("seq"))
+    for entry in entries:
+        if entry.kind == TrailKind.EDITED:
+            entry.edit_summary = edit_summary(entry.data)
+    return entries
+
+
+def edit_summary(data):
+    """One line for a topic edit's trail entry: each changed field, before → after (the
+    description by its length: the trail holds its digest, not its text)."""
+    before, after = data.get("before"), data.get("after")
+    if not before or not after:
+        return ""
+    categories = dict(TopicCategory.choices)
+    parts = []
+    for field in data.get("changed", []):
+        if field == "title":
+            parts.append(_("title: “%(before)s” → “%(after)s”") % {"before": before["title"], "after": after["title"]})
+        elif field == "body":
+            parts.append(
+                _("description: %(before)s → %(after)s characters")
+                % {"before": before["body_length"], "after": after["body_length"]}
+            )
+        elif field == "category":
+            parts.append(
+                _("category: %(before)s → %(after)s")
+                % {
+                    "before": categories.get(before["category"], "—"),
+                    "after": categories.get(after["category"], "—"),
+                }
+            )
+    summary = "; ".join(str(part) for part in parts)
+    return _("by staff: %(changes)s") % {"changes": summary} if data.get("by_staff") else summary
 
 
 def topic_steps(topic, history=None):

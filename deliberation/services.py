@@ -209,29 +209,48 @@ def topic_update(*, actor, topic, title=None, body=None, category=None):
     _require(actor, "topic.edit", topic, _("Only the topic's author or staff can edit it."))
     if topic.step != Step.COLLECT:
         raise Conflict(_("A topic can be edited only while views on it are being collected."))
-    changed = []
+    before = {"title": topic.title, "body": topic.body, "category": topic.category}
     if title is not None:
         topic.title = _text(title, "title", max_length=120, label=_("The title")).strip()
-        changed.append("title")
     if body is not None:
         topic.body = _text(body, "body", max_length=TOPIC_BODY_MAX, label=_("The description"))
-        changed.append("body")
     if category is not None:
         if category and category not in TopicCategory.values:
             raise ValidationError({"category": _("Choose one of the listed categories.")})
         topic.category = category
-        changed.append("category")
+    changed = [field for field, value in before.items() if getattr(topic, field) != value]
     if not changed:
         return topic
     topic.full_clean()
     topic.save(update_fields=changed)
+    # Before and after, so the trail shows what changed and who changed it; the description
+    # enters as its digest and length, like every free text on the trail. A change by anyone
+    # but the author is marked, and the public page says "edited by staff".
     trail.append(
         topic=topic,
         kind=TrailKind.EDITED,
         actor=actor,
-        data={"title": topic.title, "body_sha256": trail.text_digest(topic.body), "category": topic.category},
+        data={
+            "changed": changed,
+            "by_staff": topic.raised_by_id != actor.pk,
+            "before": _topic_version(before),
+            "after": _topic_version({field: getattr(topic, field) for field in before}),
+            # The fields an edit's entry has always carried (readers of older records rely on them).
+            "title": topic.title,
+            "body_sha256": trail.text_digest(topic.body),
+            "category": topic.category,
+        },
     )
     return topic
+
+
+def _topic_version(fields):
+    return {
+        "title": fields["title"],
+        "body_sha256": trail.text_digest(fields["body"]),
+        "body_length": len(fields["body"]),
+        "category": fields["category"],
+    }
 
 
 @transaction.atomic

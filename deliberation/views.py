@@ -24,7 +24,7 @@ from communities.errors import Conflict
 from communities.forms import add_service_errors
 from communities.models import Body, Community
 from communities.page_cache import anonymous_page_cache
-from communities.permissions import can
+from communities.permissions import can, is_council_member_of
 from communities.services import community_get
 
 from . import clock, selectors, services
@@ -38,6 +38,7 @@ from .forms import (
     RatingForm,
     ReportForm,
     TopicFilterForm,
+    TopicEditForm,
     TopicRaiseForm,
 )
 from .models import (
@@ -52,7 +53,7 @@ from .models import (
     TopicCategory,
     TrailKind,
 )
-from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, moves_from
+from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, is_author, moves_from
 
 TOPICS_PAGE_SIZE = 20
 MEETINGS_PAGE_SIZE = 20
@@ -190,6 +191,42 @@ def topic_raise(request, community_id):
     return render(request, "deliberation/topic_raise.html", {"community": community, "form": form}, status=400)
 
 
+@require_http_methods(["GET", "POST"])
+def topic_edit(request, topic_id):
+    """The author (or staff) completes or corrects a topic while views on it are collected:
+    the same fields and rules as raising it, through services.topic_update."""
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    context = {"topic": topic, "community": topic.community}
+    if not can(request.user, "topic.edit", topic):
+        context["refused"] = _("Only the topic's author or staff can edit it.")
+        return render(request, "deliberation/topic_edit.html", context, status=403)
+    if topic.step != Step.COLLECT:
+        context["refused"] = _("A topic can be edited only while views on it are being collected.")
+        return render(request, "deliberation/topic_edit.html", context, status=409)
+    if request.method != "POST":
+        form = TopicEditForm(initial={"title": topic.title, "category": topic.category, "body": topic.body})
+        return render(request, "deliberation/topic_edit.html", {**context, "form": form})
+    form = TopicEditForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.topic_update(
+                actor=request.user, topic=topic, title=data["title"], body=data["body"], category=data["category"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (PermissionDenied, Conflict) as exc:
+            form.add_error(None, _error_text(exc))
+            status = _status_of(exc)
+        else:
+            messages.success(request, _("Your changes to the topic are saved."))
+            return redirect(topic)
+    return render(request, "deliberation/topic_edit.html", {**context, "form": form}, status=status)
+
+
 # One topic
 def _distribution(ratings):
     count = ratings["count"] or 0
@@ -211,6 +248,19 @@ def _moves_for(user, topic, now):
         for entry, (_target, move) in zip(selectors.next_steps(user, topic, now), moves_from(topic.step), strict=True)
         if move.who(user, topic)
     ]
+
+
+def _deadline(topic, now):
+    """The one date the current step runs to, as residents read it: in publicity the end of
+    the objection period, in evaluation the end of rating, otherwise the step's time limit."""
+    if topic.step == Step.PUBLICIZE and topic.publicity_ends_at:
+        return {"at": topic.publicity_ends_at, "label": _("objections until"), "overdue": False}
+    if topic.step == Step.EVALUATE and topic.evaluation_ends_at:
+        return {"at": topic.evaluation_ends_at, "label": _("ratings until"), "overdue": False}
+    if topic.step == Step.ARCHIVE or topic.step_due_at is None:
+        return None
+    overdue = topic.is_overdue
+    return {"at": topic.step_due_at, "label": _("overdue since") if overdue else _("due by"), "overdue": overdue}
 
 
 def _topic_page(request, topic, *, status=200, forms=None):
@@ -288,6 +338,9 @@ def _topic_page(request, topic, *, status=200, forms=None):
         "rating_form": forms.get("rating") or RatingForm(),
         "runs": runs,
         "now": now,
+        "deadline": _deadline(topic, now),
+        "can_edit": topic.step == Step.COLLECT and can(user, "topic.edit", topic),
+        "staff_edited_at": selectors.topic_staff_edit(topic),
     }
     return render(request, "deliberation/topic_detail.html", context, status=status)
 
@@ -314,12 +367,6 @@ def _act(request, topic, call, success, anchor=""):
     return redirect(topic.get_absolute_url() + anchor)
 
 
-def _posting_too_fast(request, topic, throttled, name, form):
-    """The topic page again, 429, saying how long to wait, with the form as the person typed it."""
-    messages.error(request, throttled.message)
-    return _topic_page(request, topic, status=429, forms={name: form})
-
-
 def _comment_anchor(comment):
     """The page of the consultation that shows the comment, scrolled to it (after the topic's URL)."""
     page = selectors.thread_page(comment)
@@ -335,11 +382,54 @@ def _login_first(request, obj):
     return redirect_to_login(obj.get_absolute_url())
 
 
+# The topic page's forms (comment, objection, answer, progress, rating) post to their own
+# URLs with the form's id as the fragment (`action=".../comments/#comment-form"`): when the
+# page comes back with an error, the browser scrolls to the form by itself, no script needed.
+# The action URL opened (a reload, a bookmark) leads back to the same place on the topic.
+def _topic_form_post(request, topic, *, form, call, success, done, anchor, page_forms, throttle=None):
+    """One form of the topic page sent: log in, throttle, parse, run the service, and back.
+
+    `call(data)` runs the service on the valid form's data and returns what `done(result)`
+    turns into the URL to go back to. Bad input (the form's or the service's) shows the page
+    again with the reason beside the form and everything as typed (400, 413 for a file too
+    large, 429 too fast); a refusal of the state or the role shows it at the top (403/409).
+    """
+    if request.method != "POST":
+        return redirect(f"{topic.get_absolute_url()}#{anchor}")
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    if throttle:
+        try:
+            throttling.check(request, throttle)
+        except throttling.Throttled as throttled:
+            # Beside the form (where the page is scrolled) and at the top, for when the form is
+            # not shown at all (the service would refuse it anyway: the step has moved on).
+            form.add_error(None, throttled.message)
+            messages.error(request, throttled.message)
+            return _topic_page(request, topic, status=429, forms=page_forms)
+    status = 400
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            status = 413 if isinstance(exc, uploads.TooLarge) else 400
+        except (PermissionDenied, Conflict) as exc:
+            return _refused(request, topic, exc)
+        else:
+            messages.success(request, success)
+            return redirect(done(result))
+    return _topic_page(request, topic, status=status, forms=page_forms)
+
+
 @require_POST
 def topic_advance(request, topic_id):
     topic = _topic_or_404(topic_id)
     if not request.user.is_authenticated:
         return _login_first(request, topic)
+    if request.POST.get("to") == Step.ARCHIVE and topic.step == Step.COLLECT and is_author(request.user, topic):
+        # Withdrawing cannot be undone: the author is asked first, on its own page.
+        return redirect("topic-withdraw", topic_id=topic.pk)
     try:
         moved = services.topic_advance(
             actor=request.user,
@@ -354,6 +444,40 @@ def topic_advance(request, topic_id):
         request, _("“%(title)s” moved to “%(step)s”.") % {"title": moved.title, "step": Step(moved.step).label}
     )
     return redirect(topic)
+
+
+@require_http_methods(["GET", "POST"])
+def topic_withdraw(request, topic_id):
+    """The author withdraws their topic: a page that asks first (it cannot be undone), then
+    the service. Works without script: the topic page's button is a link to this page."""
+    topic = _topic_or_404(topic_id)
+    if not request.user.is_authenticated:
+        return _login_first(request, topic)
+    status = 200
+    if not can(request.user, "topic.withdraw", topic):
+        messages.error(request, _("Only the person who raised the topic can withdraw it."))
+        status = 403
+    elif topic.step != Step.COLLECT:
+        messages.error(request, _("A topic can be withdrawn only while views on it are being collected."))
+        status = 409
+    elif request.method == "POST":
+        try:
+            services.topic_withdraw(actor=request.user, topic=topic, note=request.POST.get("note", ""))
+        except (PermissionDenied, Conflict, ValidationError) as exc:
+            messages.error(request, _error_text(exc))
+            status = _status_of(exc)
+        else:
+            messages.success(request, _("Your topic is withdrawn and archived. Its comments stay on the record."))
+            return redirect(topic)
+    context = {
+        "topic": topic,
+        "community": topic.community,
+        "may_withdraw": topic.step == Step.COLLECT and can(request.user, "topic.withdraw", topic),
+        "note": request.POST.get("note", ""),
+        "support": selectors.topic_support(topic),
+        "comment_count": selectors.topic_comment_count(topic),
+    }
+    return render(request, "deliberation/topic_withdraw.html", context, status=status)
 
 
 @require_POST
@@ -378,29 +502,23 @@ def topic_support(request, topic_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_post(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = CommentForm(request.POST)
-    try:
-        throttling.check(request, "comment")
-    except throttling.Throttled as throttled:
-        return _posting_too_fast(request, topic, throttled, "comment", form)
-    if form.is_valid():
-        try:
-            comment = services.comment_post(
-                actor=request.user, topic=topic, body=form.cleaned_data["body"], parent=form.cleaned_data["parent"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Your comment is posted."))
-            return redirect(_comment_url(comment))
-    return _topic_page(request, topic, status=400, forms={"comment": form})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        throttle="comment",
+        call=lambda data: services.comment_post(
+            actor=request.user, topic=topic, body=data["body"], parent=data["parent"]
+        ),
+        success=_("Your comment is posted."),
+        done=_comment_url,
+        anchor="comment-form",
+        page_forms={"comment": form},
+    )
 
 
 def _submit_for_comment(request, comment, form, call, success):
@@ -499,50 +617,41 @@ def comment_moderate(request, comment_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objection_lodge(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = ObjectionForm(request.POST)
-    try:
-        throttling.check(request, "objection")
-    except throttling.Throttled as throttled:
-        return _posting_too_fast(request, topic, throttled, "objection", form)
-    if form.is_valid():
-        try:
-            services.objection_lodge(actor=request.user, topic=topic, body=form.cleaned_data["body"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Your objection is lodged. Staff will answer it in public."))
-            return redirect(f"{topic.get_absolute_url()}#publicity")
-    return _topic_page(request, topic, status=400, forms={"objection": form})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        throttle="objection",
+        call=lambda data: services.objection_lodge(actor=request.user, topic=topic, body=data["body"]),
+        success=_("Your objection is lodged. Staff will answer it in public."),
+        done=lambda objection: f"{topic.get_absolute_url()}#objection-{objection.pk}",
+        anchor="objection-form",
+        page_forms={"objection": form},
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def objection_answer(request, objection_id):
     try:
         objection = selectors.objection_get(objection_id)
     except Objection.DoesNotExist as exc:
         raise Http404(_("There is no such objection.")) from exc
     topic = objection.topic
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.objection_answer(actor=request.user, objection=objection, answer=form.cleaned_data["answer"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Your answer is published."))
-            return redirect(f"{topic.get_absolute_url()}#objection-{objection.pk}")
-    return _topic_page(request, topic, status=400, forms={"answers": {objection.pk: form}})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        call=lambda data: services.objection_answer(actor=request.user, objection=objection, answer=data["answer"]),
+        success=_("Your answer is published."),
+        done=lambda _answered: f"{topic.get_absolute_url()}#objection-{objection.pk}",
+        anchor=f"objection-{objection.pk}",
+        page_forms={"answers": {objection.pk: form}},
+    )
 
 
 def progress_attachment(request, report_id):
@@ -554,57 +663,44 @@ def progress_attachment(request, report_id):
     return uploads.file_response(report.attachment, content_type=report.attachment_type, name=report.attachment_name)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def progress_report(request, task_id):
     try:
         task = selectors.task_get(task_id)
     except Task.DoesNotExist as exc:
         raise Http404(_("There is no such task.")) from exc
     topic = task.topic
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = ProgressForm(request.POST, request.FILES)
-    status = 400
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.progress_report(
-                actor=request.user,
-                task=task,
-                percent=data["percent"],
-                note=data["note"],
-                attachment=data.get("attachment"),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            status = 413 if isinstance(exc, uploads.TooLarge) else 400
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Progress is reported."))
-            return redirect(f"{topic.get_absolute_url()}#task-{task.pk}")
-    return _topic_page(request, topic, status=status, forms={"progress": form, "progress_task": task.pk})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        call=lambda data: services.progress_report(
+            actor=request.user, task=task, percent=data["percent"], note=data["note"], attachment=data.get("attachment")
+        ),
+        success=_("Progress is reported."),
+        done=lambda _report: f"{topic.get_absolute_url()}#task-{task.pk}",
+        anchor=f"task-{task.pk}",
+        page_forms={"progress": form, "progress_task": task.pk},
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def rating_give(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rating_give(
-                actor=request.user, topic=topic, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (PermissionDenied, Conflict) as exc:
-            return _refused(request, topic, exc)
-        else:
-            messages.success(request, _("Thank you for rating the outcome."))
-            return redirect(f"{topic.get_absolute_url()}#evaluation")
-    return _topic_page(request, topic, status=400, forms={"rating": form})
+    return _topic_form_post(
+        request,
+        topic,
+        form=form,
+        call=lambda data: services.rating_give(
+            actor=request.user, topic=topic, score=data["score"], comment=data["comment"]
+        ),
+        success=_("Thank you for rating the outcome."),
+        done=lambda _rating: f"{topic.get_absolute_url()}#evaluation",
+        anchor="rating-form",
+        page_forms={"rating": form},
+    )
 
 
 # The archive's record
@@ -702,6 +798,7 @@ def _meeting_page(request, meeting, *, status=200):
         "registration": registration,
         "open_for_gallery": open_for_gallery,
         "can_register": open_for_gallery and can(user, "observer.register", meeting),
+        "council_member": is_council_member_of(user, meeting),
         "taken_place": taken_place,
         "attendance": selectors.meeting_attendance(meeting) if taken_place else [],
         "quorum": selectors.meeting_quorum(meeting) if taken_place else None,

@@ -1,13 +1,13 @@
 """The emergency announcement notice: in-app and by SMS to everyone living in the area,
 the moment the announcement is published (registered from InformationConfig.ready)."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communities.models import Residency
+from notifications import links
 from notifications import selectors as notice_selectors
 from notifications import services as notice_services
 from notifications.models import Notice
@@ -21,7 +21,7 @@ EMERGENCY = "information.emergency"
 
 
 def link(announcement):
-    return f"{settings.SITE_URL}{announcement.get_absolute_url()}"
+    return links.absolute(announcement.get_absolute_url())
 
 
 def area_residencies(announcement):

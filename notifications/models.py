@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communities.models import Community
 
@@ -22,7 +23,7 @@ from .registry import CHANNEL_LABELS, registry
 
 class Notice(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("notice status", "Pending")
         DISPATCHED = "dispatched", _("Dispatched")
         SUPERSEDED = "superseded", _("Superseded")
 

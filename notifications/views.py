@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import links, selectors, services
 from .registry import registry
 
 INBOX_PAGE_SIZE = 20
@@ -53,8 +53,12 @@ def mark_read(request, delivery_id):
         raise Http404(_("There is no such notice in your inbox."))
     services.delivery_mark_read(user=request.user, delivery=delivery)
     text = delivery.notice.text(translation.get_language())
-    if request.POST.get("open") and text.get("url"):
-        return redirect(text["url"])
+    # Open the notice's page on this origin (its path), never the absolute address it was
+    # written with: under another port or host that is a different origin, which the page's
+    # CSP (form-action 'self') refuses to follow from this form.
+    target = links.local_path(text.get("url")) if request.POST.get("open") else ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
     return _back(request)
 
 

@@ -103,7 +103,7 @@ def test_a_resident_raises_a_topic(client, world):
         {
             "title": "小区门口增设减速带",
             "category": "safety",
-            "body": "门口车速太快，孩子放学时很危险，建议增设减速带。",
+            "body": "门口车速太快，孩子放学时很危险，建议在小区南门和东门各增设一条减速带，并设提示牌。",
         },
     )
     topic = Topic.objects.get(title="小区门口增设减速带")
@@ -205,7 +205,12 @@ def test_the_author_withdraws_while_collecting(client, flow, world):
     client.force_login(world.author)
     moves = client.get(f"/topics/{topic.pk}/").context["moves"]
     assert [m["step"] for m in moves] == ["archive"] and moves[0]["allowed"]
-    assert client.post(f"/topics/{topic.pk}/advance/", {"to": "archive", "from": "collect"}).status_code == 302
+    # The old one-click form now asks first: it leads to the confirmation page.
+    response = client.post(f"/topics/{topic.pk}/advance/", {"to": "archive", "from": "collect"})
+    assert response.status_code == 302 and response["Location"] == f"/topics/{topic.pk}/withdraw/"
+    topic.refresh_from_db()
+    assert topic.step == Step.COLLECT
+    assert client.post(f"/topics/{topic.pk}/withdraw/", {"note": ""}).status_code == 302
     topic.refresh_from_db()
     assert (topic.step, topic.outcome) == (Step.ARCHIVE, "withdrawn")
 
