@@ -111,6 +111,10 @@ class AnnouncementForm(forms.ModelForm):
         present = [name for name in self.AUDIENCE if name in self.fields]
         if not present:
             return
+        for name in present:
+            # Places are the city's to edit: no pencil or plus beside the audience.
+            widget = self.fields[name].widget
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
         labels = [str(self.fields[name].label) for name in present]
         help_text = (
             _("Choose one of: %(audiences)s.") % {"audiences": " / ".join(labels)}

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from communities.admin import CommunityScopedAdmin, TypologyStageFilters
 from communities.models import Body, Community, District, Street
-from communities.permissions import can, roles_for
+from communities.permissions import can, community_scope_q, roles_for
 from core.admin import ServiceAdminMixin, run_action, run_service
 from core.errors import REFUSALS, refusal_messages
 
@@ -1013,12 +1013,17 @@ class EvaluationRoundAdmin(ServiceAdminMixin, admin.ModelAdmin):
         from .selectors import rounds_for
 
         evaluation_round = get_object_or_404(rounds_for(request.user), pk=object_id if object_id.isdigit() else None)
-        if not can(request.user, "round.view", evaluation_round):
-            raise PermissionDenied
-        editable = not evaluation_round.is_published and can(request.user, "round.manage", evaluation_round)
+        manages = can(request.user, "round.manage", evaluation_round)
+        editable = manages and not evaluation_round.is_published
         indicators = list(evaluation_round.indicators.all())
         manual = [indicator for indicator in indicators if not indicator.is_computed]
-        communities = list(evaluation_round.engagement.evaluated_communities().order_by("street__name", "name"))
+        communities = evaluation_round.engagement.evaluated_communities().order_by("street__name", "name")
+        if not manages:
+            # Staff and officials read a published round's scores of their own communities (as on the site).
+            communities = communities.filter(community_scope_q(request.user))
+        communities = list(communities)
+        if not communities and not manages:
+            raise PermissionDenied
         scores = {
             (score.indicator_id, score.community_id): score
             for score in Score.objects.filter(indicator__in=manual).select_related("scored_by")
@@ -1145,7 +1150,13 @@ class ScoreAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         from .selectors import rounds_for
 
-        return super().get_queryset(request).filter(indicator__round__in=rounds_for(request.user))
+        scores = super().get_queryset(request).filter(indicator__round__in=rounds_for(request.user))
+        if request.user.is_superuser:
+            return scores
+        # The evaluator sees their rounds whole; staff and officials their own communities' scores.
+        return scores.filter(
+            Q(indicator__round__engagement__evaluator=request.user) | community_scope_q(request.user, "community__")
+        )
 
     @admin.display(description=_("evaluation round"), ordering="indicator__round__title")
     def round_title(self, obj):

@@ -29,8 +29,10 @@
     body.className = "announcement-preview-body";
     panel.appendChild(heading);
     panel.appendChild(body);
-    textarea.insertAdjacentElement("afterend", panel);
-    textarea.insertAdjacentElement("afterend", button);
+    // After the label-and-box row, so the button sits under the text, not beside it.
+    var anchor = textarea.closest(".flex-container") || textarea;
+    anchor.insertAdjacentElement("afterend", panel);
+    anchor.insertAdjacentElement("afterend", button);
 
     button.addEventListener("click", function () {
       var data = new FormData();
