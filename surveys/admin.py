@@ -1086,6 +1086,8 @@ class EvaluationRoundAdmin(ServiceAdminMixin, admin.ModelAdmin):
             if form.errors:
                 transaction.set_rollback(True)
                 return False
+            if saved:
+                self.message_user(request, _("%(count)d scores saved.") % {"count": saved}, messages.SUCCESS)
             for step, call, done in (
                 ("_compute", services.round_compute, _("The computed indicators are up to date.")),
                 ("_publish", services.round_publish, _("“%(round)s” is published.") % {"round": evaluation_round}),
@@ -1099,12 +1101,10 @@ class EvaluationRoundAdmin(ServiceAdminMixin, admin.ModelAdmin):
                     for reasons in refusal_messages(error).values():
                         form.add_error(None, reasons)
                     # The scores typed are kept (saved); what stopped the step is shown on the sheet.
-                    if saved:
-                        self.message_user(request, _("%(count)d scores saved.") % {"count": saved}, messages.SUCCESS)
                     return False
                 self.message_user(request, done, messages.SUCCESS)
-        if saved or not {"_compute", "_publish"} & set(request.POST):
-            self.message_user(request, _("%(count)d scores saved.") % {"count": saved}, messages.SUCCESS)
+        if not saved and not {"_compute", "_publish"} & set(request.POST):
+            self.message_user(request, _("Nothing was changed."), messages.INFO)
         return True
 
 
