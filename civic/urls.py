@@ -9,6 +9,8 @@ from . import dashboard_views, opendata, sms_views, views
 admin.site.site_header = _("Civic · community co-governance")
 admin.site.site_title = _("Civic admin")
 admin.site.index_title = _("Workspace")
+# The workspace's lists need the width at 1280 px: the first page lists every model instead.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),
