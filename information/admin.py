@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.admin import CommunityScopedAdmin
@@ -289,7 +290,7 @@ class AnnouncementAdmin(ServiceAdminMixin, admin.ModelAdmin):
             kwargs["queryset"] = districts.order_by("name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description=_("for"))
+    @admin.display(description=pgettext_lazy("announcement audience", "for"))
     def area_name(self, obj):
         return obj.area.name
 

@@ -109,3 +109,12 @@ def test_the_preview_renders_markdown_as_the_public_page_does(client, area):
     assert client.get(reverse("admin:information_announcement_preview")).status_code == 405
     client.force_login(area["resident"])
     assert client.post(reverse("admin:information_announcement_preview"), {"body": body}).status_code == 302
+
+
+def test_the_announcement_list_heads_its_audience_column_in_its_own_words(client, area):
+    from tests.information.conftest import publish
+
+    publish(area["staff"], area["home"])
+    client.force_login(area["staff"])
+    html = page(client.get(reverse("admin:information_announcement_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "发布对象" in html and "赞成" not in html
