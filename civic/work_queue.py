@@ -63,10 +63,10 @@ def meetings_missing_records(user, now=None):
 def work_queue(user, now=None):
     """[Line] for the person's admin index; [] for someone who runs or oversees nothing."""
     roles = roles_for(user)
+    lines = evaluator_lines(user) if roles.evaluator else []
     if not (roles.superuser or roles.staff_of or roles.is_official):
-        return []
+        return lines
     now = now or clock.now()
-    lines = []
 
     def add(perm, label, queryset, url):
         if user.has_perm(perm):
@@ -120,10 +120,35 @@ def work_queue(user, now=None):
     return lines
 
 
+def evaluator_lines(user):
+    """For the evaluator: each round being scored, with how many hand scores it still lacks,
+    linking to its score sheet."""
+    from surveys.models import EvaluationRound, Score
+
+    lines = []
+    rounds = EvaluationRound.objects.filter(
+        engagement__evaluator=user, engagement__ended_at__isnull=True, status=EvaluationRound.Status.DRAFT
+    ).select_related("engagement").prefetch_related("indicators")
+    for evaluation_round in rounds:
+        manual = [indicator for indicator in evaluation_round.indicators.all() if not indicator.is_computed]
+        needed = len(manual) * evaluation_round.engagement.evaluated_communities().count()
+        given = Score.objects.filter(indicator__in=manual, value__isnull=False).count() if manual else 0
+        lines.append(
+            Line(
+                _("Hand scores missing in “%(round)s”") % {"round": evaluation_round.title},
+                needed - given,
+                reverse("admin:surveys_evaluationround_scores", args=[evaluation_round.pk]),
+            )
+        )
+    return lines
+
+
 def scope_label(user):
     roles = roles_for(user)
     if roles.superuser:
         return _("All communities")
+    if roles.evaluator and not (roles.staff_of or roles.is_official):
+        return _("The rounds you evaluate")
     if roles.is_official:
         return _("The communities of your street or district")
     from communities.models import Community

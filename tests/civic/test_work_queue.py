@@ -114,3 +114,25 @@ def test_a_meeting_with_its_records_leaves_the_queue(queues, community, staff, a
     Vote.objects.create(agenda_item=item, votes_for=3, votes_against=0, abstentions=0, present=3, council_size=3,
                         quorum_met=True, passed=True, recorded_by=staff)  # fmt: skip
     assert counts(staff)[label] == 0
+
+
+def test_the_evaluator_sees_the_hand_scores_a_round_still_lacks(client, community, other_community, admin_user):
+    from surveys import services as survey_services
+    from surveys.models import Engagement, Indicator
+
+    evaluator = factories.evaluator(actor=admin_user)
+    engagement = survey_services.engagement_create(
+        actor=admin_user, evaluator=evaluator, scope=Engagement.Scope.COMMUNITIES, communities=[community, other_community]
+    )
+    evaluation_round = survey_services.round_create(
+        actor=evaluator, engagement=engagement, title="年度评估", period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 6, 30), indicators=[{"name": "工作清单与创新", "source": Indicator.MANUAL, "weight": 1}],
+    )  # fmt: skip
+    survey_services.score_set(
+        actor=evaluator, indicator=evaluation_round.indicators.get(), community=community, value=70, evidence="台账"
+    )
+    [line] = work_queue(evaluator)
+    assert line.count == 1 and "年度评估" in str(line.label)
+    client.force_login(evaluator)
+    assert client.get(line.url).status_code == 200
+    assert "年度评估" in client.get("/admin/").content.decode()
