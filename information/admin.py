@@ -6,8 +6,7 @@ so the admin and the API cannot disagree about a rule.
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
