@@ -3,11 +3,12 @@ write goes through the services, so the admin and the API can never disagree abo
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ServiceAdminMixin, run_action, run_service
+from core.errors import REFUSALS, refusal_text
+
 from . import services
-from .errors import Conflict
 from .models import (
     Body,
     Community,
@@ -24,14 +25,12 @@ from .permissions import MANAGE_COMMUNITY, OVERSEE_DISTRICT, OVERSEE_STREET, can
 
 
 def report_service_errors(request, action):
-    """Run a service call from the admin and turn its refusals into messages."""
+    """Deprecated: kept only while deliberation's admin still calls it. Use core.admin's
+    run_service (forms: the refusal shows on the form) or run_action (actions: per row)."""
     try:
         action()
-    except (PermissionDenied, Conflict) as exc:
-        messages.error(request, str(exc))
-        return False
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    except REFUSALS as exc:
+        messages.error(request, refusal_text(exc))
         return False
     return True
 
@@ -109,7 +108,7 @@ class StreetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(CommunityScopedAdmin):
+class CommunityAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     community_path = ""
     list_display = ["name", "code", "typology", "stage", "street", "district_name", "households", "population"]
     list_filter = TypologyStageFilters.for_path("")
@@ -130,9 +129,9 @@ class CommunityAdmin(CommunityScopedAdmin):
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         if not change:
-            report_service_errors(request, lambda: services.community_create(actor=request.user, instance=obj))
+            run_service(lambda: services.community_create(actor=request.user, instance=obj))
             return
-        report_service_errors(request, lambda: services.community_update(actor=request.user, community=obj, **fields))
+        run_service(lambda: services.community_update(actor=request.user, community=obj, **fields))
 
 
 class MembershipInline(admin.TabularInline):
@@ -148,7 +147,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(CommunityScopedAdmin):
+class BodyAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     list_display = ["name", "kind", "community"]
     list_filter = ["kind", *TypologyStageFilters.for_path("community")]
     search_fields = ["name", "community__name", "community__code"]
@@ -160,20 +159,17 @@ class BodyAdmin(CommunityScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            report_service_errors(
-                request, lambda: services.body_rename(actor=request.user, body=obj, name=form.cleaned_data["name"])
-            )
+            run_service(lambda: services.body_rename(actor=request.user, body=obj, name=form.cleaned_data["name"]))
             return
-
-        def create():
-            created = services.body_create(actor=request.user, community=obj.community, kind=obj.kind, name=obj.name)
-            obj.pk = created.pk
-
-        report_service_errors(request, create)
+        created = run_service(
+            lambda: services.body_create(actor=request.user, community=obj.community, kind=obj.kind, name=obj.name)
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
 
 
 @admin.register(Membership)
-class MembershipAdmin(CommunityScopedAdmin):
+class MembershipAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     community_path = "body__community"
     list_display = ["user", "post", "body", "community_name", "term_start", "term_end", "birth_year", "education"]
     list_filter = ["post", "body__kind", *TypologyStageFilters.for_path("body__community")]
@@ -204,13 +200,10 @@ class MembershipAdmin(CommunityScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            report_service_errors(
-                request, lambda: services.membership_end(actor=request.user, membership=obj, on=obj.term_end)
-            )
+            run_service(lambda: services.membership_end(actor=request.user, membership=obj, on=obj.term_end))
             return
-
-        def create():
-            created = services.membership_add(
+        created = run_service(
+            lambda: services.membership_add(
                 actor=request.user,
                 body=obj.body,
                 user=obj.user,
@@ -218,13 +211,13 @@ class MembershipAdmin(CommunityScopedAdmin):
                 term_start=obj.term_start,
                 term_end=obj.term_end,
             )
-            obj.pk = created.pk
-
-        report_service_errors(request, create)
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
 
 
 @admin.register(Residency)
-class ResidencyAdmin(CommunityScopedAdmin):
+class ResidencyAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     list_display = ["user", "user_phone", "community", "status", "requested_at", "decided_by", "decided_at"]
     list_filter = ["status", "end_reason", *TypologyStageFilters.for_path("community")]
     search_fields = ["user__display_name", "user__username", "user__phone", "community__name", "community__code"]
@@ -246,19 +239,23 @@ class ResidencyAdmin(CommunityScopedAdmin):
 
     @admin.action(description=_("Verify the selected requests"), permissions=["change"])
     def verify(self, request, queryset):
-        done = sum(
-            report_service_errors(request, lambda r=r: services.residency_verify(actor=request.user, residency=r))
-            for r in queryset.filter(status=Residency.Status.PENDING)
+        run_action(
+            self,
+            request,
+            queryset.select_related("user", "community"),
+            lambda r: services.residency_verify(actor=request.user, residency=r),
+            done=_("%(count)d residents verified: %(rows)s."),
         )
-        self.message_user(request, _("%(count)d residents verified.") % {"count": done}, messages.SUCCESS)
 
     @admin.action(description=_("Decline the selected requests"), permissions=["change"])
     def decline(self, request, queryset):
-        done = sum(
-            report_service_errors(request, lambda r=r: services.residency_reject(actor=request.user, residency=r))
-            for r in queryset.filter(status=Residency.Status.PENDING)
+        run_action(
+            self,
+            request,
+            queryset.select_related("user", "community"),
+            lambda r: services.residency_reject(actor=request.user, residency=r),
+            done=_("%(count)d requests declined: %(rows)s."),
         )
-        self.message_user(request, _("%(count)d requests declined.") % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(User)
@@ -290,7 +287,7 @@ class UserAdmin(DjangoUserAdmin):
         return request.user.is_superuser or request.user.is_staff
 
 
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Superusers grant and revoke roles here; the services keep admin access in step."""
 
     list_display = ["user", "permission", "content_object"]
@@ -305,8 +302,11 @@ class RoleAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    has_add_permission = has_view_permission
-    has_delete_permission = has_view_permission
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -320,15 +320,32 @@ class RoleAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    actions = ["revoke_selected"]
+
     def save_model(self, request, obj, form, change):
-        report_service_errors(request, lambda: self.grant(request.user, obj.user, obj.content_object))
+        run_service(lambda: self.grant(request.user, obj.user, obj.content_object))
+        # The grant wrote the row (guardian's assign_perm); the admin's log and redirect need its key.
+        saved = (
+            type(obj).objects.filter(user=obj.user, permission=obj.permission, content_object=obj.content_object)
+            .order_by("-pk")
+            .first()
+        )
+        if saved is not None:
+            obj.pk = saved.pk
+            obj._state.adding = False
 
     def delete_model(self, request, obj):
-        report_service_errors(request, lambda: self.revoke(request.user, obj.user, obj.content_object))
+        run_service(lambda: self.revoke(request.user, obj.user, obj.content_object))
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    @admin.action(description=_("Revoke the selected roles"), permissions=["delete"])
+    def revoke_selected(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset.select_related("user", "permission", "content_object"),
+            lambda row: self.revoke(request.user, row.user, row.content_object),
+            done=_("%(count)d roles revoked: %(rows)s."),
+        )
 
 
 @admin.register(CommunityUserObjectPermission)

@@ -8,23 +8,68 @@ runs once more with the refusal attached to the request: the rebuilt form valida
 POST and carries the reasons as its errors, so nothing typed is lost.
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from .errors import REFUSALS, refusal_messages
+from .errors import REFUSALS, refusal_messages, refusal_text
 
 
 class ServiceRefused(Exception):
-    def __init__(self, error):
+    def __init__(self, error, row=None):
         super().__init__(str(error))
         self.error = error
+        self.row = row
+
+    def messages(self):
+        """{field or None: [message, ...]}; a refusal of an inline row belongs to the form, named by its row."""
+        found = refusal_messages(self.error)
+        if self.row is None:
+            return found
+        text = " ".join(m for ms in found.values() for m in ms)
+        return {None: [_("%(row)s: %(reason)s") % {"row": self.row, "reason": text}]}
 
 
-def run_service(call):
-    """Call a service from a form save; a refusal unwinds the whole save (see ServiceAdminMixin)."""
+def run_service(call, row=None):
+    """Call a service from a form save; a refusal unwinds the whole save (see ServiceAdminMixin).
+
+    `row` names an inline row (e.g. "Indicator 2"), so its refusal shows on the form with that name.
+    """
     try:
         return call()
     except REFUSALS as exc:
-        raise ServiceRefused(exc) from exc
+        raise ServiceRefused(exc, row=row) from exc
+
+
+def run_action(modeladmin, request, rows, call, *, done):
+    """Run a service on each row of an admin action, each in its own transaction, and report
+    per row: one message with what was done (`done`, a "%(count)d ... %(rows)s" text) and one
+    error message per refused row with the service's reason. Never raises a refusal.
+
+    Returns (done rows, [(row, reason), ...]).
+    """
+    succeeded, refused = [], []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                call(row)
+        except REFUSALS as exc:
+            refused.append((row, refusal_text(exc)))
+        else:
+            succeeded.append(row)
+    if succeeded:
+        names = ", ".join(str(row) for row in succeeded[:10]) + ("…" if len(succeeded) > 10 else "")
+        modeladmin.message_user(request, done % {"count": len(succeeded), "rows": names}, messages.SUCCESS)
+    for row, reason in refused:
+        modeladmin.message_user(
+            request, _("Not done for “%(row)s”: %(reason)s") % {"row": row, "reason": reason}, messages.ERROR
+        )
+    if not succeeded and not refused:
+        modeladmin.message_user(request, _("None of the selected rows needed this."), messages.WARNING)
+    return succeeded, refused
 
 
 class ServiceAdminMixin:
@@ -34,8 +79,25 @@ class ServiceAdminMixin:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRefused as refused:
-            request._service_refusal = refusal_messages(refused.error)
+            request._service_refusal = refused.messages()
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A service refusing a deletion answers with its reason on the object's page, never a 500.
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, refusal_text(refused.error), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id], current_app=self.admin_site.name)
+            )
+
+    def get_actions(self, request):
+        # Bulk deletion would bypass the services (and say "deleted" for what a service refused).
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)

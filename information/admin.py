@@ -6,18 +6,23 @@ so the admin and the API cannot disagree about a rule.
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
 
-from communities.admin import CommunityScopedAdmin, report_service_errors
+from communities.admin import CommunityScopedAdmin
 from communities.models import Body, Community, District, Street
 from communities.permissions import can, roles_for
+from core.admin import ServiceAdminMixin, run_service
 
-from . import selectors, services, uploads
+from . import selectors, services, text, uploads
 from .models import SERVICE_PROVIDER_KINDS, Announcement, Attachment, BodyProfile, Service
 
 
@@ -97,16 +102,58 @@ class AnnouncementForm(forms.ModelForm):
                 label = self.fields[name].label
                 widget.widgets[0].attrs["aria-label"] = _("%(field)s: date") % {"field": label}
                 widget.widgets[1].attrs["aria-label"] = _("%(field)s: time") % {"field": label}
-        for name in ("community", "street", "district"):
-            if name in self.fields:
-                self.fields[name].help_text = _("Give exactly one of community, street or town, and district.")
+        self._audience_fields()
+
+    AUDIENCE = ("community", "street", "district")
+
+    def _audience_fields(self):
+        """Only the audiences this person may publish to; the obvious one chosen already."""
+        present = [name for name in self.AUDIENCE if name in self.fields]
+        if not present:
+            return
+        for name in present:
+            # Places are the city's to edit: no pencil or plus beside the audience.
+            widget = self.fields[name].widget
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        labels = [str(self.fields[name].label) for name in present]
+        help_text = (
+            _("Choose one of: %(audiences)s.") % {"audiences": " / ".join(labels)}
+            if len(present) > 1
+            else _("The announcement reaches the verified residents of the community chosen here.")
+        )
+        for name in present:
+            self.fields[name].help_text = help_text
+        if self.is_bound or self.instance.pk:
+            return
+        # Preselect: the one community a clerk runs; an official's district, else their one street.
+        roles = roles_for(self.user) if self.user is not None else None
+        for name in reversed(present):
+            if roles is not None and roles.superuser:
+                break
+            choices = list(self.fields[name].queryset.values_list("pk", flat=True)[:2])
+            if len(choices) == 1:
+                self.initial[name] = choices[0]
+                break
 
     def clean(self):
         data = super().clean()
         if not self.instance.pk:
-            chosen = [data.get(name) for name in ("community", "street", "district") if data.get(name)]
-            if len(chosen) != 1:
-                raise ValidationError(_("Address the announcement to exactly one community, street or town, or district."))
+            present = [name for name in self.AUDIENCE if name in self.fields]
+            chosen = [name for name in present if data.get(name)]
+            labels = " / ".join(str(self.fields[name].label) for name in present)
+            if not present:
+                raise ValidationError(_("You serve no community, street or district: there is no one to address."))
+            if not chosen and not any(name in self.errors for name in present):
+                self.add_error(
+                    present[0] if len(present) == 1 else None,
+                    _("Choose who the announcement is for (%(audiences)s).") % {"audiences": labels},
+                )
+            elif len(chosen) > 1:
+                message = _("Choose only one audience: the announcement goes to one %(audiences)s.") % {
+                    "audiences": labels
+                }
+                for name in chosen:
+                    self.add_error(name, message)
         publish_at = data.get("publish_at") or timezone.now()
         expires_at = data.get("expires_at")
         if expires_at is not None and expires_at <= publish_at:
@@ -152,8 +199,17 @@ class AnnouncementStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MarkdownPreviewWidget(forms.Textarea):
+    """The body's textarea; a static script (CSP: no inline scripts) adds a Preview button that
+    renders the text through the public page's own Markdown and nh3 path on the server."""
+
+    class Media:
+        js = ["js/announcement-preview.js"]
+        css = {"all": ["css/admin-announcement.css"]}
+
+
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = AnnouncementForm
     list_display = ["title", "category", "area_name", "publish_at", "expires_at", "pinned", "state_label", "reads"]
     list_filter = [AnnouncementStateFilter, "category", "pinned"]
@@ -165,8 +221,15 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.announcements_managed_by(request.user).annotate(read_total=Count("reads"))
 
+    def audiences(self, request):
+        """The audience fields worth showing: an empty select is a question no one can answer."""
+        if not hasattr(request, "_announcement_audiences"):
+            areas = zip(AnnouncementForm.AUDIENCE, publishable_areas(request.user), strict=True)
+            request._announcement_audiences = [name for name, places in areas if places.exists()]
+        return request._announcement_audiences
+
     def get_fieldsets(self, request, obj=None):
-        area = ["community", "street", "district"] if obj is None else []
+        area = self.audiences(request) if obj is None else []
         attachments = ["attachments"] if obj is None else ["current_attachments", "attachments", "remove_attachments"]
         fieldsets = [
             (None, {"fields": [*area, "title", "category", "body_format", "body"]}),
@@ -180,12 +243,41 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         user = request.user
+        preview_url = reverse("admin:information_announcement_preview")
 
         class Form(form_class):
             def __init__(self, *args, **inner):
                 super().__init__(*args, user=user, **inner)
+                body = self.fields.get("body")
+                if body is not None:
+                    body.widget = MarkdownPreviewWidget(
+                        attrs={
+                            **body.widget.attrs,
+                            "data-preview-url": preview_url,
+                            "data-preview-label": str(_("Preview")),
+                            "data-preview-title": str(_("Preview, as residents will see it")),
+                            "data-preview-empty": str(_("Nothing to show: the text is empty once unsafe markup is removed.")),
+                            "data-preview-failed": str(_("The preview could not be made; the text is kept.")),
+                        }
+                    )
 
         return Form
+
+    def get_urls(self):
+        return [
+            path("preview/", self.admin_site.admin_view(require_POST(self.preview_view)), name="information_announcement_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request):
+        """The body rendered exactly as the public page shows it (Markdown or HTML, then nh3)."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        body_format = request.POST.get("body_format", "markdown")
+        if body_format not in ("markdown", "html"):
+            body_format = "markdown"
+        body = request.POST.get("body", "")[: services.BODY_MAX]
+        return JsonResponse({"html": text.render(body, body_format)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         communities, streets, districts = publishable_areas(request.user)
@@ -197,7 +289,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
             kwargs["queryset"] = districts.order_by("name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description=_("for"))
+    @admin.display(description=pgettext_lazy("announcement audience", "for"))
     def area_name(self, obj):
         return obj.area.name
 
@@ -248,37 +340,31 @@ class AnnouncementAdmin(admin.ModelAdmin):
             "expires_at": data.get("expires_at"),
         }
         if change:
-            report_service_errors(
-                request,
+            run_service(
                 lambda: services.announcement_update(
                     actor=request.user,
                     announcement=obj,
                     add_attachments=data.get("attachments") or [],
                     remove_attachments=list(data.get("remove_attachments") or []),
                     **fields,
-                ),
+                )
             )
             return
-
-        def publish():
-            area = data.get("community") or data.get("street") or data.get("district")
-            created = services.announcement_publish(
+        area = data.get("community") or data.get("street") or data.get("district")
+        created = run_service(
+            lambda: services.announcement_publish(
                 actor=request.user, area=area, attachments=data.get("attachments") or [], **fields
             )
-            obj.pk = created.pk
-
-        report_service_errors(request, publish)
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
         # Attachments were saved by the service; there is nothing else related to save.
         pass
 
     def delete_model(self, request, obj):
-        report_service_errors(request, lambda: services.announcement_delete(actor=request.user, announcement=obj))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        run_service(lambda: services.announcement_delete(actor=request.user, announcement=obj))
 
 
 def _staff_bodies(user, kinds=None):
@@ -298,7 +384,7 @@ class BodyProfileForm(forms.ModelForm):
 
 
 @admin.register(BodyProfile)
-class BodyProfileAdmin(CommunityScopedAdmin):
+class BodyProfileAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     form = BodyProfileForm
     community_path = "body__community"
     change_rule = "body_profile.change"
@@ -327,8 +413,8 @@ class BodyProfileAdmin(CommunityScopedAdmin):
         data = form.cleaned_data
         body = obj.body
 
-        def save():
-            saved = services.body_profile_update(
+        saved = run_service(
+            lambda: services.body_profile_update(
                 actor=request.user,
                 body=body,
                 duties=data.get("duties", ""),
@@ -337,9 +423,9 @@ class BodyProfileAdmin(CommunityScopedAdmin):
                 phone=data.get("phone", ""),
                 email=data.get("email", ""),
             )
-            obj.pk = saved.pk
-
-        report_service_errors(request, save)
+        )
+        obj.pk = saved.pk
+        obj._state.adding = False
 
 
 class ServiceForm(forms.ModelForm):
@@ -349,7 +435,7 @@ class ServiceForm(forms.ModelForm):
 
 
 @admin.register(Service)
-class ServiceAdmin(CommunityScopedAdmin):
+class ServiceAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     form = ServiceForm
     change_rule = "service.change"
     list_display = ["name", "category", "provider", "community", "location", "hours", "active"]
@@ -366,20 +452,14 @@ class ServiceAdmin(CommunityScopedAdmin):
         data = {field: form.cleaned_data.get(field) for field in ServiceForm.Meta.fields}
         provider = data.pop("provider")
         if change:
-            report_service_errors(
-                request, lambda: services.service_update(actor=request.user, service=obj, provider=provider, **data)
-            )
+            run_service(lambda: services.service_update(actor=request.user, service=obj, provider=provider, **data))
             return
+        created = run_service(lambda: services.service_create(actor=request.user, provider=provider, **data))
+        obj.pk = created.pk
+        obj._state.adding = False
 
-        def create():
-            created = services.service_create(actor=request.user, provider=provider, **data)
-            obj.pk = created.pk
-
-        report_service_errors(request, create)
+    def has_delete_permission(self, request, obj=None):
+        return CommunityScopedAdmin.has_delete_permission(self, request, obj)
 
     def delete_model(self, request, obj):
-        report_service_errors(request, lambda: services.service_delete(actor=request.user, service=obj))
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        run_service(lambda: services.service_delete(actor=request.user, service=obj))

@@ -1,14 +1,16 @@
 """The staff's and evaluators' workspace for surveys, activities and evaluation rounds.
 
-Lists are scoped to the person's area; forms check the rules before anything is saved and
-every write goes through the services, so the admin and the API cannot disagree.
+Lists are scoped to the person's area and every write goes through the services (core.admin:
+a refusal shows on the same form, typed input kept), so the admin and the API cannot disagree.
+Forms only parse input; the rules live in the services.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,14 +18,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.admin import CommunityScopedAdmin, TypologyStageFilters, report_service_errors
-from communities.errors import Conflict
+from communities.admin import CommunityScopedAdmin, TypologyStageFilters
 from communities.models import Body, Community, District, Street
-from communities.permissions import can, roles_for
+from communities.permissions import can, community_scope_q, roles_for
+from core.admin import ServiceAdminMixin, run_action, run_service
+from core.errors import REFUSALS, refusal_messages
 
 from . import services
 from .models import (
-    CHOICE_KINDS,
     Activity,
     ActivityRating,
     Answer,
@@ -41,7 +43,7 @@ from .models import (
     SignUp,
     Survey,
 )
-from .permissions import area_communities, builds_survey, engagements_for, is_engaged_evaluator
+from .permissions import area_communities, builds_survey, engagements_for
 
 
 def _builder_places(user):
@@ -75,15 +77,13 @@ def _visible_surveys(user):
 
 
 class ScopeFormMixin:
-    """Checks that the scope names exactly its one place, before any service is called."""
+    """Keeps only the place the scope names (the service says when it is missing)."""
 
     def clean_scope_place(self, data):
         scope = data.get("scope")
         for name in ("community", "street", "district"):
             if name != scope:
                 data[name] = None
-            elif not data.get(name):
-                self.add_error(name, _("Choose the place this scope names."))
         return data
 
 
@@ -103,24 +103,11 @@ class SurveyAdminForm(ScopeFormMixin, forms.ModelForm):
         ]
 
     def clean(self):
-        data = self.clean_scope_place(super().clean())
-        opens, closes = data.get("opens_at"), data.get("closes_at")
-        if opens and closes and closes <= opens:
-            self.add_error("closes_at", _("The survey must close after it opens."))
-        if self.errors:
-            return data
-        candidate = Survey(**{name: data.get(name) for name in self.Meta.fields if name in data})
-        if not builds_survey(self.request.user, candidate):
-            raise ValidationError(_("You may build surveys only for your own area."))
-        if self.instance.pk and self.instance.responses.exists():
-            locked = set(self.changed_data) - services.FIELDS_AFTER_ANSWERS
-            if locked:
-                raise ValidationError(
-                    _(
-                        "Residents have answered this survey: its scope, opening time and anonymity can no longer change."
-                    )
-                )
-        return data
+        return self.clean_scope_place(super().clean())
+
+    def _post_clean(self):
+        # The services validate and save; the model's own checks would only repeat them.
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
 
 
 class QuestionAdminForm(forms.ModelForm):
@@ -142,16 +129,13 @@ class QuestionAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        labels = [line.strip() for line in (data.get("choices_text") or "").splitlines() if line.strip()]
-        kind = data.get("kind")
-        if kind in CHOICE_KINDS and len(labels) < 2:
-            self.add_error("choices_text", _("A choice question needs at least two choices."))
-        elif kind and kind not in CHOICE_KINDS and labels:
-            self.add_error("choices_text", _("Only single- and multiple-choice questions have choices."))
-        if kind != QuestionKind.NUMBER:
+        data["choices"] = [line.strip() for line in (data.get("choices_text") or "").splitlines() if line.strip()]
+        if data.get("kind") != QuestionKind.NUMBER:
             data["min_value"] = data["max_value"] = None
-        data["choices"] = labels
         return data
+
+    def _post_clean(self):
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
 
 
 class QuestionInline(admin.StackedInline):
@@ -176,8 +160,14 @@ class QuestionInline(admin.StackedInline):
         return 1 if self._editable(request, obj) else 0
 
 
+def _row_name(kind, form, position):
+    """How a refused inline row is named on the form: "Question 2 (…)"."""
+    label = (form.cleaned_data.get("text") or form.cleaned_data.get("name") or "").strip()[:30]
+    return f"{kind} {position}" + (f" ({label})" if label else "")
+
+
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = SurveyAdminForm
     list_display = [
         "title",
@@ -253,39 +243,44 @@ class SurveyAdmin(admin.ModelAdmin):
             return allowed
         return builds_survey(request.user, obj) and not obj.responses.exists()
 
+    def get_inlines(self, request, obj):
+        # A new survey is built with its questions in one save.
+        return self.inlines
+
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data.get(name) for name in SurveyAdminForm.Meta.fields}
         if change:
             fields = {name: data[name] for name in form.changed_data if name in data}
-            services.survey_update(actor=request.user, survey=obj, **fields)
+            run_service(lambda: services.survey_update(actor=request.user, survey=obj, **fields))
             return
-        place = data[data["scope"]] if data["scope"] != Scope.CITY else None
-        created = services.survey_create(
-            actor=request.user,
-            title=data["title"],
-            description=data["description"],
-            scope=data["scope"],
-            place=place,
-            opens_at=data["opens_at"],
-            closes_at=data["closes_at"],
-            anonymous=data["anonymous"],
+        place = data[data["scope"]] if data["scope"] and data["scope"] != Scope.CITY else None
+        created = run_service(
+            lambda: services.survey_create(
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                scope=data["scope"],
+                place=place,
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                anonymous=data["anonymous"],
+            )
         )
         obj.pk = created.pk
         obj._state.adding = False
 
     def delete_model(self, request, obj):
-        services.survey_delete(actor=request.user, survey=obj)
+        run_service(lambda: services.survey_delete(actor=request.user, survey=obj))
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Question:
-            return super().save_formset(request, form, formset, change)
         survey = form.instance
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for question_form in formset.forms:
+        for position, question_form in enumerate(formset.forms, start=1):
             instance = question_form.instance
+            row = _row_name(_("Question"), question_form, position)
             if formset._should_delete_form(question_form):
                 if instance.pk:
-                    services.question_delete(actor=request.user, question=instance)
+                    run_service(lambda i=instance: services.question_delete(actor=request.user, question=i), row=row)
                     formset.deleted_objects.append(instance)
                 continue
             if not question_form.has_changed():
@@ -294,17 +289,21 @@ class SurveyAdmin(admin.ModelAdmin):
             fields = {name: data.get(name) for name in services.QUESTION_FIELDS}
             fields["help_text"] = fields["help_text"] or ""
             if instance.pk is None:
-                question = services.question_add(actor=request.user, survey=survey, choices=data["choices"], **fields)
+                question = run_service(
+                    lambda d=data, f=fields: services.question_add(
+                        actor=request.user, survey=survey, choices=d["choices"], **f
+                    ),
+                    row=row,
+                )
                 formset.new_objects.append(question)
             else:
-                question = services.question_update(
-                    actor=request.user, question=instance, choices=data["choices"], **fields
+                question = run_service(
+                    lambda i=instance, d=data, f=fields: services.question_update(
+                        actor=request.user, question=i, choices=d["choices"], **f
+                    ),
+                    row=row,
                 )
                 formset.changed_objects.append((question, question_form.changed_data))
-
-    def delete_queryset(self, request, queryset):
-        for survey in queryset:
-            report_service_errors(request, lambda s=survey: services.survey_delete(actor=request.user, survey=s))
 
     # Launching a ready-made survey is one action: a form, then every question is in place.
     def get_urls(self):
@@ -323,17 +322,19 @@ class SurveyAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                survey = services.survey_launch_ready_made(
-                    actor=request.user,
-                    kind=data["kind"],
-                    scope=data["scope"],
-                    place=data.get(data["scope"]) if data["scope"] != Scope.CITY else None,
-                    opens_at=data["opens_at"],
-                    closes_at=data["closes_at"],
-                    anonymous=data["anonymous"],
-                )
-            except (PermissionDenied, ValidationError) as error:
-                form.add_error(None, error.messages if hasattr(error, "messages") else str(error))
+                with transaction.atomic():
+                    survey = services.survey_launch_ready_made(
+                        actor=request.user,
+                        kind=data["kind"],
+                        scope=data["scope"],
+                        place=data.get(data["scope"]) if data["scope"] != Scope.CITY else None,
+                        opens_at=data["opens_at"],
+                        closes_at=data["closes_at"],
+                        anonymous=data["anonymous"],
+                    )
+            except REFUSALS as error:
+                for field, reasons in refusal_messages(error).items():
+                    form.add_error(field if field in form.fields else None, reasons)
             else:
                 self.message_user(
                     request,
@@ -372,10 +373,7 @@ class LaunchForm(ScopeFormMixin, forms.Form):
         self.fields["closes_at"].initial = now + timezone.timedelta(days=30)
 
     def clean(self):
-        data = self.clean_scope_place(super().clean())
-        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
-            self.add_error("closes_at", _("The survey must close after it opens."))
-        return data
+        return self.clean_scope_place(super().clean())
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -423,7 +421,7 @@ class ResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Free-text answers, for staff to hide abusive ones from residents."""
 
     list_display = ["excerpt", "question", "community", "hidden_at", "hidden_reason"]
@@ -456,24 +454,23 @@ class AnswerAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide the selected answers as abusive"), permissions=["change"])
     def hide(self, request, queryset):
-        done = sum(
-            report_service_errors(
-                request,
-                lambda a=answer: services.answer_hide(
-                    actor=request.user, answer=a, reason=str(_("Abusive or offensive"))
-                ),
-            )
-            for answer in queryset.filter(hidden_at__isnull=True)
+        run_action(
+            self,
+            request,
+            queryset.filter(hidden_at__isnull=True),
+            lambda a: services.answer_hide(actor=request.user, answer=a, reason=str(_("Abusive or offensive"))),
+            done=_("%(count)d answers hidden."),
         )
-        self.message_user(request, _("%(count)d answers hidden.") % {"count": done}, messages.SUCCESS)
 
     @admin.action(description=_("Show the selected answers again"), permissions=["change"])
     def unhide(self, request, queryset):
-        done = sum(
-            report_service_errors(request, lambda a=answer: services.answer_unhide(actor=request.user, answer=a))
-            for answer in queryset.filter(hidden_at__isnull=False)
+        run_action(
+            self,
+            request,
+            queryset.filter(hidden_at__isnull=False),
+            lambda a: services.answer_unhide(actor=request.user, answer=a),
+            done=_("%(count)d answers shown again."),
         )
-        self.message_user(request, _("%(count)d answers shown again.") % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(Participation)
@@ -509,22 +506,8 @@ class ActivityAdminForm(forms.ModelForm):
             "organiser",
         ]
 
-    def clean(self):
-        data = super().clean()
-        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            self.add_error("ends_at", _("The activity must end after it starts."))
-        community = data.get("community") or getattr(self.instance, "community", None)
-        organiser = data.get("organiser")
-        if organiser is not None and community is not None and organiser.community_id != community.pk:
-            self.add_error("organiser", _("The organiser must be a body or social organisation of this community."))
-        if self.instance.pk and "capacity" in self.changed_data and data.get("capacity"):
-            taken = self.instance.signups.filter(cancelled_at__isnull=True).count()
-            if data["capacity"] < taken:
-                self.add_error(
-                    "capacity",
-                    _("%(taken)d residents have signed up: there must be at least as many places.") % {"taken": taken},
-                )
-        return data
+    def _post_clean(self):
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
 
 
 class SignUpInline(admin.TabularInline):
@@ -551,7 +534,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(CommunityScopedAdmin):
+class ActivityAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     form = ActivityAdminForm
     change_rule = "activity.manage"
     list_display = ["theme", "community", "category", "starts_at", "capacity", "taken", "attended", "cancelled_at"]
@@ -602,37 +585,37 @@ class ActivityAdmin(CommunityScopedAdmin):
         data = form.cleaned_data
         if change:
             fields = {name: data[name] for name in form.changed_data if name in services.ACTIVITY_FIELDS}
-            services.activity_update(actor=request.user, activity=obj, **fields)
+            run_service(lambda: services.activity_update(actor=request.user, activity=obj, **fields))
             return
-        created = services.activity_publish(
-            actor=request.user,
-            community=data["community"],
-            theme=data["theme"],
-            category=data["category"],
-            description=data.get("description", ""),
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            place=data["place"],
-            capacity=data["capacity"],
-            organiser=data.get("organiser"),
+        created = run_service(
+            lambda: services.activity_publish(
+                actor=request.user,
+                community=data["community"],
+                theme=data["theme"],
+                category=data["category"],
+                description=data.get("description", ""),
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data["place"],
+                capacity=data["capacity"],
+                organiser=data.get("organiser"),
+            )
         )
         obj.pk = created.pk
         obj._state.adding = False
-
-    def save_formset(self, request, form, formset, change):
-        # The inlines are read-only lists: sign-ups and attendance come from residents and the check-in list.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.action(description=_("Cancel the selected activities"), permissions=["change"])
     def cancel(self, request, queryset):
-        done = sum(
-            report_service_errors(request, lambda a=activity: services.activity_cancel(actor=request.user, activity=a))
-            for activity in queryset.filter(cancelled_at__isnull=True)
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda a: services.activity_cancel(actor=request.user, activity=a),
+            done=_("%(count)d activities cancelled: %(rows)s."),
         )
-        self.message_user(request, _("%(count)d activities cancelled.") % {"count": done}, messages.SUCCESS)
 
 
 class AttendanceAdminForm(forms.ModelForm):
@@ -642,7 +625,7 @@ class AttendanceAdminForm(forms.ModelForm):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(CommunityScopedAdmin):
+class AttendanceAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     """Attendance recorded after the fact: staff add who came; residents check in with the code."""
 
     form = AttendanceAdminForm
@@ -667,11 +650,9 @@ class AttendanceAdmin(CommunityScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        def record():
-            services.attendance_record(actor=request.user, activity=obj.activity, users=[obj.user])
-            obj.pk = Attendance.objects.get(activity=obj.activity, user=obj.user).pk
-
-        report_service_errors(request, record)
+        run_service(lambda: services.attendance_record(actor=request.user, activity=obj.activity, users=[obj.user]))
+        obj.pk = Attendance.objects.get(activity=obj.activity, user=obj.user).pk
+        obj._state.adding = False
 
 
 @admin.register(SignUp)
@@ -712,23 +693,12 @@ class EngagementAdminForm(forms.ModelForm):
         model = Engagement
         fields = ["evaluator", "organisation", "scope", "street", "district", "communities"]
 
-    def clean(self):
-        data = super().clean()
-        scope = data.get("scope")
-        if scope == Engagement.Scope.STREET and not data.get("street"):
-            self.add_error("street", _("Choose the street or town."))
-        if scope == Engagement.Scope.DISTRICT and not data.get("district"):
-            self.add_error("district", _("Choose the district."))
-        if scope == Engagement.Scope.COMMUNITIES and not data.get("communities"):
-            self.add_error("communities", _("Choose at least one community."))
-        evaluator = data.get("evaluator")
-        if evaluator is not None and not roles_for(evaluator).evaluator:
-            self.add_error("evaluator", _("This person is not a registered third-party evaluator."))
-        return data
+    def _post_clean(self):
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
 
 
 @admin.register(Engagement)
-class EngagementAdmin(admin.ModelAdmin):
+class EngagementAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = EngagementAdminForm
     list_display = ["evaluator", "organisation", "scope", "area_label", "engaged_at", "ended_at"]
     list_filter = ["scope", ("ended_at", admin.EmptyFieldListFilter)]
@@ -763,14 +733,16 @@ class EngagementAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        created = services.engagement_create(
-            actor=request.user,
-            evaluator=data["evaluator"],
-            scope=data["scope"],
-            street=data.get("street"),
-            district=data.get("district"),
-            communities=data.get("communities") or (),
-            organisation=data.get("organisation", ""),
+        created = run_service(
+            lambda: services.engagement_create(
+                actor=request.user,
+                evaluator=data["evaluator"],
+                scope=data["scope"],
+                street=data.get("street"),
+                district=data.get("district"),
+                communities=data.get("communities") or (),
+                organisation=data.get("organisation", ""),
+            )
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -783,13 +755,13 @@ class EngagementAdmin(admin.ModelAdmin):
     def end(self, request, queryset):
         if not can(request.user, "engagement.create"):
             raise PermissionDenied
-        done = sum(
-            report_service_errors(
-                request, lambda e=engagement: services.engagement_end(actor=request.user, engagement=e)
-            )
-            for engagement in queryset.filter(ended_at__isnull=True)
+        run_action(
+            self,
+            request,
+            queryset.filter(ended_at__isnull=True),
+            lambda e: services.engagement_end(actor=request.user, engagement=e),
+            done=_("%(count)d engagements ended."),
         )
-        self.message_user(request, _("%(count)d engagements ended.") % {"count": done}, messages.SUCCESS)
 
 
 class IndicatorInline(admin.TabularInline):
@@ -815,20 +787,64 @@ class RoundAdminForm(forms.ModelForm):
         model = EvaluationRound
         fields = ["engagement", "title", "period_start", "period_end"]
 
-    def clean(self):
-        data = super().clean()
-        if data.get("period_start") and data.get("period_end") and data["period_end"] < data["period_start"]:
-            self.add_error("period_end", _("The period must end after it starts."))
-        engagement = data.get("engagement")
-        if engagement is not None and not (
-            self.request.user.is_superuser or is_engaged_evaluator(self.request.user, engagement)
-        ):
-            self.add_error("engagement", _("Only the engaged evaluator defines this engagement's rounds."))
-        return data
+    def _post_clean(self):
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+
+
+class ScoreSheetForm(forms.Form):
+    """Every community of a round's scope against every hand-scored indicator: a score and its
+    evidence per cell. The form only parses numbers; score_set decides what is acceptable."""
+
+    def __init__(self, *args, indicators, communities, scores, editable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators, self.communities, self.editable = indicators, communities, editable
+        self.cells = {}
+        for community in communities:
+            for indicator in indicators:
+                score = scores.get((indicator.pk, community.pk))
+                value_name, evidence_name = f"v-{indicator.pk}-{community.pk}", f"e-{indicator.pk}-{community.pk}"
+                label = f"{community.name} · {indicator.name}"
+                self.fields[value_name] = forms.DecimalField(
+                    label=format_html("{}: {}", label, _("score")),
+                    required=False,
+                    max_digits=5,
+                    decimal_places=2,
+                    initial=score.value if score else None,
+                    disabled=not editable,
+                    widget=forms.NumberInput(attrs={"step": "0.01", "class": "score-value"}),
+                )
+                self.fields[evidence_name] = forms.CharField(
+                    label=format_html("{}: {}", label, _("evidence")),
+                    required=False,
+                    initial=score.evidence if score else "",
+                    disabled=not editable,
+                    widget=forms.Textarea(attrs={"rows": 2, "class": "score-evidence"}),
+                )
+                self.cells[(indicator.pk, community.pk)] = (value_name, evidence_name, score)
+
+    def rows(self):
+        """[(community, [(indicator, value field, evidence field, score)])] for the template."""
+        return [
+            (
+                community,
+                [
+                    (indicator, self[self.cells[(indicator.pk, community.pk)][0]],
+                     self[self.cells[(indicator.pk, community.pk)][1]], self.cells[(indicator.pk, community.pk)][2])
+                    for indicator in self.indicators
+                ],
+            )
+            for community in self.communities
+        ]
+
+    def changed_cells(self):
+        changed = set(self.changed_data)
+        for (indicator_pk, community_pk), (value_name, evidence_name, _score) in self.cells.items():
+            if value_name in changed or evidence_name in changed:
+                yield indicator_pk, community_pk, value_name, evidence_name
 
 
 @admin.register(EvaluationRound)
-class EvaluationRoundAdmin(admin.ModelAdmin):
+class EvaluationRoundAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = RoundAdminForm
     list_display = [
         "title",
@@ -851,19 +867,40 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
 
         return rounds_for(request.user)
 
-    @admin.display(description=_("on the site"))
+    @admin.display(description=_("scores"))
     def links(self, obj):
-        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("ranking"))
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:surveys_evaluationround_scores", args=[obj.pk]),
+            _("score sheet"),
+            obj.get_absolute_url(),
+            _("ranking"),
+        )
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.request = request
-        return form
+    @admin.display(description=_("score sheet"))
+    def score_sheet(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        manual = [i for i in obj.indicators.all() if not i.is_computed]
+        needed = len(manual) * obj.engagement.evaluated_communities().count()
+        given = Score.objects.filter(indicator__in=manual, value__isnull=False).count()
+        return format_html(
+            '<a class="button" href="{}">{}</a> <span class="help">{}</span>',
+            reverse("admin:surveys_evaluationround_scores", args=[obj.pk]),
+            _("Open the score sheet"),
+            _("%(given)d of %(needed)d hand scores given.") % {"given": given, "needed": needed},
+        )
+
+    def get_inlines(self, request, obj):
+        # A new round is defined with its indicators in one save.
+        return self.inlines
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and (obj.is_published or not can(request.user, "round.manage", obj)):
-            return ["engagement", "title", "period_start", "period_end", "status"]
-        return ["engagement"] if obj is not None else []
+        if obj is None:
+            return []
+        if obj.is_published or not can(request.user, "round.manage", obj):
+            return ["engagement", "title", "period_start", "period_end", "status", "score_sheet"]
+        return ["engagement", "score_sheet"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "engagement" and not request.user.is_superuser:
@@ -886,14 +923,16 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             fields = {name: data[name] for name in form.changed_data if name in services.ROUND_FIELDS}
-            services.round_update(actor=request.user, evaluation_round=obj, **fields)
+            run_service(lambda: services.round_update(actor=request.user, evaluation_round=obj, **fields))
             return
-        created = services.round_create(
-            actor=request.user,
-            engagement=data["engagement"],
-            title=data["title"],
-            period_start=data["period_start"],
-            period_end=data["period_end"],
+        created = run_service(
+            lambda: services.round_create(
+                actor=request.user,
+                engagement=data["engagement"],
+                title=data["title"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+            )
         )
         obj.pk = created.pk
         obj._state.adding = False
@@ -901,56 +940,172 @@ class EvaluationRoundAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         evaluation_round = form.instance
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for indicator_form in formset.forms:
+        for position, indicator_form in enumerate(formset.forms, start=1):
             instance = indicator_form.instance
+            row = _row_name(_("Indicator"), indicator_form, position)
             if formset._should_delete_form(indicator_form):
                 if instance.pk:
-                    services.indicator_delete(actor=request.user, indicator=instance)
+                    run_service(lambda i=instance: services.indicator_delete(actor=request.user, indicator=i), row=row)
                     formset.deleted_objects.append(instance)
                 continue
             if not indicator_form.has_changed():
                 continue
             data = indicator_form.cleaned_data
             if instance.pk is None:
-                indicator = services.indicator_add(
-                    actor=request.user,
-                    evaluation_round=evaluation_round,
-                    name=data["name"],
-                    source=data["source"],
-                    weight=data["weight"],
-                    position=data.get("position") or None,
+                indicator = run_service(
+                    lambda d=data: services.indicator_add(
+                        actor=request.user,
+                        evaluation_round=evaluation_round,
+                        name=d["name"],
+                        source=d["source"],
+                        weight=d["weight"],
+                        position=d.get("position") or None,
+                    ),
+                    row=row,
                 )
                 formset.new_objects.append(indicator)
             else:
-                indicator = services.indicator_update(
-                    actor=request.user,
-                    indicator=instance,
-                    name=data["name"],
-                    source=data["source"],
-                    weight=data["weight"],
-                    position=data.get("position") or instance.position,
+                indicator = run_service(
+                    lambda i=instance, d=data: services.indicator_update(
+                        actor=request.user,
+                        indicator=i,
+                        name=d["name"],
+                        source=d["source"],
+                        weight=d["weight"],
+                        position=d.get("position") or i.position,
+                    ),
+                    row=row,
                 )
                 formset.changed_objects.append((indicator, indicator_form.changed_data))
 
     @admin.action(description=_("Compute the indicators from the portal's records"))
     def compute(self, request, queryset):
-        for evaluation_round in queryset:
-            if report_service_errors(
-                request, lambda r=evaluation_round: services.round_compute(actor=request.user, evaluation_round=r)
-            ):
-                self.message_user(request, _("“%(round)s” computed.") % {"round": evaluation_round}, messages.SUCCESS)
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda r: services.round_compute(actor=request.user, evaluation_round=r),
+            done=_("%(count)d rounds computed: %(rows)s."),
+        )
 
     @admin.action(description=_("Publish the selected rounds"))
     def publish(self, request, queryset):
-        for evaluation_round in queryset:
-            try:
-                services.round_publish(actor=request.user, evaluation_round=evaluation_round)
-            except (PermissionDenied, ValidationError) as error:
-                messages.error(request, str(error))
-            except Conflict as conflict:
-                messages.error(request, " ".join([conflict.message, *conflict.blockers]))
-            else:
-                self.message_user(request, _("“%(round)s” published.") % {"round": evaluation_round}, messages.SUCCESS)
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda r: services.round_publish(actor=request.user, evaluation_round=r),
+            done=_("%(count)d rounds published: %(rows)s."),
+        )
+
+    # The score sheet: every community in scope x every hand-scored indicator, on one page.
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/scores/",
+                self.admin_site.admin_view(self.scores_view),
+                name="surveys_evaluationround_scores",
+            ),
+            *super().get_urls(),
+        ]
+
+    def scores_view(self, request, object_id):
+        from .selectors import rounds_for
+
+        evaluation_round = get_object_or_404(rounds_for(request.user), pk=object_id if object_id.isdigit() else None)
+        manages = can(request.user, "round.manage", evaluation_round)
+        editable = manages and not evaluation_round.is_published
+        indicators = list(evaluation_round.indicators.all())
+        manual = [indicator for indicator in indicators if not indicator.is_computed]
+        communities = evaluation_round.engagement.evaluated_communities().order_by("street__name", "name")
+        if not manages:
+            # Staff and officials read a published round's scores of their own communities (as on the site).
+            communities = communities.filter(community_scope_q(request.user))
+        communities = list(communities)
+        if not communities and not manages:
+            raise PermissionDenied
+        scores = {
+            (score.indicator_id, score.community_id): score
+            for score in Score.objects.filter(indicator__in=manual).select_related("scored_by")
+        }
+        form = ScoreSheetForm(
+            request.POST if request.method == "POST" and editable else None,
+            indicators=manual,
+            communities=communities,
+            scores=scores,
+            editable=editable,
+        )
+        if request.method == "POST":
+            if not editable:
+                raise PermissionDenied
+            if form.is_valid() and self._save_sheet(request, evaluation_round, form):
+                return redirect("admin:surveys_evaluationround_scores", evaluation_round.pk)
+        given = sum(1 for score in scores.values() if score.value is not None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Score sheet: %(round)s") % {"round": evaluation_round.title},
+            "opts": self.model._meta,
+            "original": evaluation_round,
+            "evaluation_round": evaluation_round,
+            "form": form,
+            "rows": form.rows(),
+            "manual": manual,
+            "computed": [indicator for indicator in indicators if indicator.is_computed],
+            "editable": editable,
+            "given": given,
+            "needed": len(manual) * len(communities),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/surveys/evaluationround/scores.html", context)
+
+    def _save_sheet(self, request, evaluation_round, form):
+        """Save every changed cell through score_set, all or nothing; then compute or publish
+        when asked. A refusal lands on its cell (or on the form) and nothing is saved."""
+        indicators = {indicator.pk: indicator for indicator in form.indicators}
+        communities = {community.pk: community for community in form.communities}
+        saved = 0
+        with transaction.atomic():
+            for indicator_pk, community_pk, value_name, evidence_name in form.changed_cells():
+                value, evidence = form.cleaned_data[value_name], form.cleaned_data[evidence_name]
+                if value is None and not evidence.strip():
+                    continue
+                try:
+                    with transaction.atomic():
+                        services.score_set(
+                            actor=request.user,
+                            indicator=indicators[indicator_pk],
+                            community=communities[community_pk],
+                            value=value if value is not None else "",
+                            evidence=evidence,
+                        )
+                except REFUSALS as error:
+                    for field, reasons in refusal_messages(error).items():
+                        form.add_error(evidence_name if field == "evidence" else value_name, reasons)
+                else:
+                    saved += 1
+            if form.errors:
+                transaction.set_rollback(True)
+                return False
+            if saved:
+                self.message_user(request, _("%(count)d scores saved.") % {"count": saved}, messages.SUCCESS)
+            for step, call, done in (
+                ("_compute", services.round_compute, _("The computed indicators are up to date.")),
+                ("_publish", services.round_publish, _("“%(round)s” is published.") % {"round": evaluation_round}),
+            ):
+                if step not in request.POST:
+                    continue
+                try:
+                    with transaction.atomic():
+                        call(actor=request.user, evaluation_round=evaluation_round)
+                except REFUSALS as error:
+                    for reasons in refusal_messages(error).values():
+                        form.add_error(None, reasons)
+                    # The scores typed are kept (saved); what stopped the step is shown on the sheet.
+                    return False
+                self.message_user(request, done, messages.SUCCESS)
+        if not saved and not {"_compute", "_publish"} & set(request.POST):
+            self.message_user(request, _("Nothing was changed."), messages.INFO)
+        return True
 
 
 class ScoreAdminForm(forms.ModelForm):
@@ -960,37 +1115,56 @@ class ScoreAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["value"].required = True
+        # A read-only page (computed, published, or someone else's round) has no value field.
+        if "value" in self.fields:
+            self.fields["value"].required = True
+        if "indicator" in self.fields:
+            self.fields["indicator"].label_from_instance = lambda i: f"{i.round.title} · {i.name}"
 
-    def clean(self):
-        data = super().clean()
-        indicator = data.get("indicator")
-        if indicator is not None and indicator.is_computed:
-            self.add_error("indicator", _("This indicator is computed from the portal's records, not scored by hand."))
-        if not (data.get("evidence") or "").strip():
-            self.add_error("evidence", _("A score given by hand needs a note of its evidence."))
-        return data
+    def _post_clean(self):
+        # score_set checks the indicator, the community, the range and the evidence.
+        forms.models.construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+
+
+def _scored_communities(user):
+    """The communities of the rounds a person scores (the engaged evaluator's scope)."""
+    if user.is_superuser:
+        return Community.objects.all()
+    q = Q(pk__in=[])
+    for engagement in engagements_for(user):
+        q |= engagement.community_q()
+    return Community.objects.filter(q)
 
 
 @admin.register(Score)
-class ScoreAdmin(admin.ModelAdmin):
-    """Scores given by hand, with their evidence; computed ones are shown read-only."""
+class ScoreAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """Scores given by hand, with their evidence; computed ones are shown read-only. The score
+    sheet of a round (its change page links to it) scores every community at once."""
 
     form = ScoreAdminForm
     list_display = ["community", "indicator", "round_title", "value", "scored_by", "scored_at"]
     list_filter = ["indicator__source", "indicator__round"]
     search_fields = ["community__name", "indicator__name", "evidence"]
     list_select_related = ["community", "indicator__round", "scored_by"]
-    autocomplete_fields = ["community"]
 
     def get_queryset(self, request):
         from .selectors import rounds_for
 
-        return super().get_queryset(request).filter(indicator__round__in=rounds_for(request.user))
+        scores = super().get_queryset(request).filter(indicator__round__in=rounds_for(request.user))
+        if request.user.is_superuser:
+            return scores
+        # The evaluator sees their rounds whole; staff and officials their own communities' scores.
+        return scores.filter(
+            Q(indicator__round__engagement__evaluator=request.user) | community_scope_q(request.user, "community__")
+        )
 
     @admin.display(description=_("evaluation round"), ordering="indicator__round__title")
     def round_title(self, obj):
         return obj.indicator.round.title
+
+    def get_readonly_fields(self, request, obj=None):
+        # A score belongs to its indicator and community: change its value and evidence only.
+        return ["indicator", "community", "scored_by", "scored_at"] if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "indicator":
@@ -1000,7 +1174,12 @@ class ScoreAdmin(admin.ModelAdmin):
             if not request.user.is_superuser:
                 indicators = indicators.filter(round__engagement__evaluator=request.user)
             kwargs["queryset"] = indicators
+        if db_field.name == "community":
+            kwargs["queryset"] = _scored_communities(request.user).select_related("street").order_by("street__name", "name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (request.user.is_superuser or bool(engagements_for(request.user)))
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -1019,8 +1198,14 @@ class ScoreAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         indicator = data.get("indicator") or obj.indicator
         community = data.get("community") or obj.community
-        score = services.score_set(
-            actor=request.user, indicator=indicator, community=community, value=data["value"], evidence=data["evidence"]
+        score = run_service(
+            lambda: services.score_set(
+                actor=request.user,
+                indicator=indicator,
+                community=community,
+                value=data.get("value"),
+                evidence=data.get("evidence", ""),
+            )
         )
         obj.pk = score.pk
         obj._state.adding = False

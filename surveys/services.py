@@ -80,7 +80,12 @@ def _place_fields(scope, place):
     fields = {"scope": scope, "community": None, "street": None, "district": None}
     if scope != Scope.CITY:
         if place is None:
-            raise ValidationError({scope: _("Choose the %(place)s the survey is for.") % {"place": Scope(scope).label}})
+            missing = {
+                Scope.COMMUNITY: _("Choose the community the survey is for."),
+                Scope.STREET: _("Choose the street or town the survey is for."),
+                Scope.DISTRICT: _("Choose the district the survey is for."),
+            }
+            raise ValidationError({scope: missing.get(scope, _("Choose the place the survey is for."))})
         fields[scope] = place
     return fields
 

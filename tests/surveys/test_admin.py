@@ -70,7 +70,7 @@ def test_staff_build_a_survey_with_its_questions(city, client):
 @pytest.mark.parametrize(
     "overrides, error",
     [
-        ({"community": ""}, "Choose the place this scope names."),
+        ({"community": ""}, "Choose the community the survey is for."),
         ({"scope": "street", "street": "STREET"}, "Select a valid choice"),
         ({"community": "NEIGHBOUR"}, "Select a valid choice"),
         ({"questions-0-choices_text": "只有一个"}, "A choice question needs at least two choices."),
