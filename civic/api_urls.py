@@ -12,7 +12,7 @@ from information import api as information_api
 from notifications import api as notifications_api
 from surveys import api as surveys_api
 
-from . import dashboard_views, opendata, sms_views
+from . import dashboard_views, opendata, personal_data_views, sms_views
 
 router = SimpleRouter()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
@@ -45,6 +45,8 @@ urlpatterns = [
     path("auth/sms-login/", sms_views.SmsLoginView.as_view(), name="api-sms-login"),
     path("open-data/decisions/", opendata.DecisionExportView.as_view(), name="api-open-data-decisions"),
     path("me/", communities_api.MeView.as_view(), name="api-me"),
+    path("me/export/", personal_data_views.ExportView.as_view(), name="api-me-export"),
+    path("me/delete/", personal_data_views.DeleteView.as_view(), name="api-me-delete"),
     path("typologies/", communities_api.TypologyListView.as_view(), name="api-typologies"),
     path("stages/", communities_api.StageListView.as_view(), name="api-stages"),
     path("dashboard/", dashboard_views.DashboardView.as_view(), name="api-dashboard"),

@@ -148,7 +148,7 @@ AUTHENTICATION_BACKENDS = [
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "civic.validators.PersonalDataSimilarityValidator"},
     {"NAME": "civic.validators.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -349,6 +349,9 @@ CIVIC_THROTTLES = {
     "objection_ip": os.environ.get("THROTTLE_OBJECTION_IP", "30/hour"),
     "signup_ip": os.environ.get("THROTTLE_SIGNUP_IP", "10/hour"),
     "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
+    # Password-reset mails: per e-mail address (so per account) and per client address.
+    "password_reset": os.environ.get("THROTTLE_PASSWORD_RESET", "3/hour"),
+    "password_reset_ip": os.environ.get("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civic API",

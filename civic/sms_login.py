@@ -29,6 +29,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from communities import legal
 from communities import services as community_services
 from communities.models import Language, phone_validator
 from notifications import sms
@@ -120,9 +121,20 @@ def _address_key(address):
     return (address or "unknown").replace(":", "_")
 
 
-def code_request(*, phone, address=None, language=None):
+def resend_wait(phone):
+    """Seconds before `phone` may be sent another code (0 when it may now): what the page's
+    countdown starts from. The limit itself is code_request's."""
+    sent = cache.get(f"smscode:resend:{phone}") if phone else None
+    if sent is None:
+        return 0
+    return max(min(math.ceil(RESEND_AFTER - (time.time() - sent)), RESEND_AFTER), 0)
+
+
+def code_request(*, phone, address=None, language=None, purpose="login"):
     """Send a login code to `phone`. Returns nothing that tells whether the number is known.
 
+    `purpose` "signup" confirms a sign-up held for the number: the SMS then tells the owner
+    of a registered number that it already has an account (the sign-up page never does).
     Raises ValidationError for a malformed number and Throttled past the limits.
     """
     phone = clean_phone(phone)
@@ -159,13 +171,23 @@ def code_request(*, phone, address=None, language=None):
         known = User.objects.filter(phone=phone).values_list("preferred_language", flat=True).first()
     # Sent once the code is stored: should a caller's transaction still roll it back, the
     # message carries a code that opens nothing.
-    _send(phone, _code_text(code, known or language), record.pk)
+    _send(phone, _code_text(code, known or language, purpose=purpose, registered=known is not None), record.pk)
     return record
 
 
-def _code_text(code, language):
+def _code_text(code, language, purpose="login", registered=False):
     language = language if language in Language.values else settings.LANGUAGE_CODE
     with translation.override(language):
+        if purpose == "signup" and registered:
+            return _(
+                "Someone tried to sign up on Civic with this number, which already has an account: nothing "
+                "new was created. If it was you, log in with the code %(code)s (valid for %(minutes)d minutes). "
+                "Never tell it to anyone."
+            ) % {"code": code, "minutes": CODE_TTL // 60}
+        if purpose == "signup":
+            return _(
+                "Your Civic sign-up code is %(code)s. It is valid for %(minutes)d minutes. Never tell it to anyone."
+            ) % {"code": code, "minutes": CODE_TTL // 60}
         return _(
             "Your Civic login code is %(code)s. It is valid for %(minutes)d minutes. Never tell it to anyone."
         ) % {"code": code, "minutes": CODE_TTL // 60}
@@ -182,11 +204,16 @@ def _send(phone, text, pk):
 WRONG_OR_EXPIRED = "wrong_or_expired"
 
 
-def sms_login(*, phone, code, address=None, community=None, display_name="", language=None):
+def terms_required_message():
+    return _("To sign up, accept the terms of use and the privacy notice.")
+
+
+def sms_login(*, phone, code, address=None, community=None, display_name="", language=None, accept_terms=False):
     """Check a code and return LoginResult(user, created).
 
-    A number nobody registered signs up here: with `community` (and a display name) it
-    becomes a new resident waiting for that community's staff to verify them.
+    A number nobody registered signs up here: with the sign-up held for it by the sign-up page
+    or API, or with `community`, a display name and `accept_terms` (the terms and privacy
+    notice), it becomes a new resident waiting for that community's staff to verify them.
     Raises ValidationError (wrong, expired, missing community) or Throttled (a sixth try,
     or too many tries from one address).
     """
@@ -214,7 +241,27 @@ def sms_login(*, phone, code, address=None, community=None, display_name="", lan
                 else _("This code is wrong. Ask for a new code.")
             }
         )
-    return _log_in_or_sign_up(outcome, phone, community, display_name, language)
+    return _log_in_or_sign_up(outcome, phone, community, display_name, language, accept_terms)
+
+
+def code_confirm(*, phone, code, address=None):
+    """Check a code sent to a logged-in person's own number (a re-check before deleting the
+    account) and use it up. Raises ValidationError or Throttled as sms_login does."""
+    phone = clean_phone(phone)
+    code = clean_code(code)
+    if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
+        raise Throttled(_too_many(), HOUR)
+    outcome = _check_code(phone, code)
+    if outcome == "tries":
+        raise Throttled(_("You have tried this code too many times. Ask for a new code."), RESEND_AFTER)
+    if not isinstance(outcome, SmsCode):
+        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
+    with transaction.atomic():
+        record = SmsCode.objects.select_for_update().get(pk=outcome.pk)
+        if record.used_at is not None:
+            raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
 
 
 def _check_code(phone, code):
@@ -240,13 +287,17 @@ def _check_code(phone, code):
 
 
 @transaction.atomic
-def _log_in_or_sign_up(record, phone, community, display_name, language):
+def _log_in_or_sign_up(record, phone, community, display_name, language, accept_terms):
     record = SmsCode.objects.select_for_update().get(pk=record.pk)
     if record.used_at is not None:
         raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
     user = User.objects.filter(phone=phone).first()
     created = False
-    if user is None:
+    if user is None and community_services.signup_held("phone", phone):
+        # The sign-up page or API held this sign-up until the number was confirmed: it is now.
+        user = community_services.signup_complete(kind="phone", ident=phone)
+        created = True
+    elif user is None:
         if community is None:
             # The code stays good: the person names their community and sends it again.
             raise ValidationError(
@@ -255,16 +306,22 @@ def _log_in_or_sign_up(record, phone, community, display_name, language):
         display_name = (display_name or "").strip()
         if not display_name:
             raise ValidationError({"display_name": _("Tell us the name other residents and staff will see.")})
+        if not accept_terms:
+            raise ValidationError({"accept_terms": terms_required_message()})
         user = community_services.user_sign_up(
             password=None,
             community=community,
             phone=phone,
             display_name=display_name,
             preferred_language=language if language in Language.values else settings.LANGUAGE_CODE,
+            consent=(legal.TERMS_VERSION, legal.PRIVACY_VERSION, timezone.now()),
         )
         created = True
     elif not user.is_active:
         raise ValidationError({"phone": _("This account is disabled. Ask your community's staff for help.")})
+    else:
+        # Someone may have tried to sign up with this number: the owner logging in ends that.
+        community_services.signup_discard("phone", phone)
     record.used_at = timezone.now()
     record.save(update_fields=["used_at"])
     return LoginResult(user=user, created=created)

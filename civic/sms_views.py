@@ -18,13 +18,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from communities import signup_confirm
+from communities.forms import ConsentField
 from communities.models import Community
-from communities.views import _remember_language
+from communities.views import _remember_language, welcome_message
+from core.text import TextField, TextSerializerField, validate_display_name
 
 from . import sms_login
 from .client_ip import client_ip
 
-SESSION_PHONE = "sms_login_phone"
+SESSION_PHONE = signup_confirm.SESSION_PHONE
+SESSION_SIGNUP = signup_confirm.SESSION_SIGNUP
 BACKEND = "communities.backends.IdentifierBackend"
 
 
@@ -58,8 +62,19 @@ class SmsLoginSerializer(serializers.Serializer):
             "incorrect_type": gettext_lazy("Give the community's id as a number."),
         },
     )
-    display_name = serializers.CharField(
-        max_length=50, required=False, allow_blank=True, help_text=gettext_lazy("Only to sign up: your name as others see it.")
+    display_name = TextSerializerField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        validators=[validate_display_name],
+        help_text=gettext_lazy("Only to sign up: your name as others see it."),
+    )
+    accept_terms = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy(
+            "Only to sign up a new number here: true when the person accepts the terms of use and the privacy notice."
+        ),
     )
 
 
@@ -143,6 +158,7 @@ class SmsLoginView(SmsEndpoint):
                 community=data.get("community"),
                 display_name=data.get("display_name", ""),
                 language=_language(),
+                accept_terms=data.get("accept_terms", False),
             )
         )
         token, _created = Token.objects.get_or_create(user=result.user)
@@ -184,15 +200,17 @@ class CodeForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
-        help_text=gettext_lazy("Only if this is your first time: its staff will verify that you live there."),
+        help_text=gettext_lazy("Its staff will verify that you live there."),
     )
-    display_name = forms.CharField(
+    display_name = TextField(
         label=gettext_lazy("Your name"),
         max_length=50,
         required=False,
-        help_text=gettext_lazy("Only if this is your first time: how other residents and staff see you."),
+        validators=[validate_display_name],
+        help_text=gettext_lazy("How other residents and staff see you."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+    accept_terms = ConsentField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -225,6 +243,7 @@ def sms_login_page(request):
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     if request.GET.get("restart"):
         request.session.pop(SESSION_PHONE, None)
+        request.session.pop(SESSION_SIGNUP, None)
     phone = request.session.get(SESSION_PHONE)
     action = request.POST.get("action") if request.method == "POST" else None
     phone_form, code_form, status_code, notice, alert = PhoneForm(), CodeForm(), 200, "", ""
@@ -242,6 +261,7 @@ def sms_login_page(request):
                 status_code = 429
             else:
                 request.session[SESSION_PHONE] = sms_login.clean_phone(phone_form.cleaned_data["phone"])
+                request.session.pop(SESSION_SIGNUP, None)
                 target = reverse("sms-login") + (f"?next={next_url}" if next_url else "")
                 return redirect(target)
         else:
@@ -266,6 +286,7 @@ def sms_login_page(request):
                     community=data.get("community"),
                     display_name=data.get("display_name", ""),
                     language=_language(),
+                    accept_terms=data.get("accept_terms", False),
                 )
             except ValidationError as error:
                 _add_errors(code_form, error)
@@ -275,13 +296,10 @@ def sms_login_page(request):
                 status_code = 429
             else:
                 request.session.pop(SESSION_PHONE, None)
+                request.session.pop(SESSION_SIGNUP, None)
                 login(request, result.user, backend=BACKEND)
                 if result.created:
-                    messages.success(
-                        request,
-                        _("Welcome, %(name)s. You are signed up; the staff of %(community)s will verify you soon.")
-                        % {"name": result.user.name, "community": data["community"].name},
-                    )
+                    messages.success(request, welcome_message(result.user))
                 response = redirect(next_url or (reverse("profile") if result.created else settings.LOGIN_REDIRECT_URL))
                 return _remember_language(response, result.user.preferred_language)
         else:
@@ -292,8 +310,15 @@ def sms_login_page(request):
         status_code = 400
         phone = None
 
+    # Community, name and consent are asked only of a new number, once its code proved it new
+    # (asking before would tell anyone typing a number whether it is registered).
+    signup_fields = ("community", "display_name", "accept_terms")
+    new_number = action == "login" and any(field in code_form.errors for field in signup_fields)
     context = {
         "step": "code" if phone else "phone",
+        "confirming_signup": bool(phone and request.session.get(SESSION_SIGNUP)),
+        "new_number": new_number,
+        "resend_wait": sms_login.resend_wait(phone) if phone else 0,
         "phone_form": phone_form,
         "code_form": code_form,
         "masked_phone": _masked(phone),

@@ -34,7 +34,12 @@ class Throttled(Exception):
 
     def __init__(self, wait, scope):
         self.wait = max(int(wait), 1)
-        self.message = logging_in_too_fast(self.wait) if scope == "login" else posting_too_fast(self.wait)
+        if scope == "login":
+            self.message = logging_in_too_fast(self.wait)
+        elif scope == "password_reset":
+            self.message = resetting_too_often(self.wait)
+        else:
+            self.message = posting_too_fast(self.wait)
         super().__init__(self.message)
 
 
@@ -44,6 +49,15 @@ def logging_in_too_fast(wait):
         "Too many logins from your connection; please wait %(seconds)d seconds.",
         wait,
     ) % {"seconds": wait}
+
+
+def resetting_too_often(wait):
+    minutes = max(math.ceil(wait / 60), 1)
+    return ngettext(
+        "Too many password-reset requests; please wait %(minutes)d minute before asking again.",
+        "Too many password-reset requests; please wait %(minutes)d minutes before asking again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def posting_too_fast(wait):
@@ -91,6 +105,20 @@ def check(request, scope):
     user = getattr(request, "user", None)
     if scope in rates and user is not None and user.is_authenticated:
         waits.append(_hit(scope, f"user:{user.pk}", rates[scope]))
+    if f"{scope}_ip" in rates:
+        waits.append(_hit(f"{scope}_ip", f"ip:{client_ip(request) or 'unknown'}", rates[f"{scope}_ip"]))
+    waits = [wait for wait in waits if wait]
+    if waits:
+        raise Throttled(max(waits), scope)
+
+
+def check_for(request, scope, ident):
+    """Like `check`, with the per-person bucket keyed by `ident` (an e-mail address, a phone
+    number) instead of the logged-in user: for requests made before anyone is logged in."""
+    rates = settings.CIVIC_THROTTLES
+    waits = []
+    if scope in rates and ident:
+        waits.append(_hit(scope, f"id:{ident}", rates[scope]))
     if f"{scope}_ip" in rates:
         waits.append(_hit(f"{scope}_ip", f"ip:{client_ip(request) or 'unknown'}", rates[f"{scope}_ip"]))
     waits = [wait for wait in waits if wait]

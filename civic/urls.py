@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import dashboard_views, opendata, sms_views, views
+from . import dashboard_views, opendata, personal_data_views, sms_views, views
 
 admin.site.site_header = _("Civic · community co-governance")
 admin.site.site_title = _("Civic admin")
@@ -16,6 +16,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/login/sms/", sms_views.sms_login_page, name="sms-login"),
+    path("accounts/profile/export/", personal_data_views.export_page, name="profile-export"),
+    path("accounts/profile/delete/", personal_data_views.delete_page, name="account-delete"),
     path("open-data/decisions/", opendata.decisions_page, name="open-data-decisions"),
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("dashboard/export/<slug:panel>.<slug:fmt>", dashboard_views.dashboard_export, name="dashboard-export"),

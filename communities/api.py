@@ -4,7 +4,6 @@ Views parse input and call one service (writes) or one selector (reads); the rul
 services and permissions, so the admin, the pages and the API cannot disagree.
 """
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +19,7 @@ from rest_framework.views import APIView
 
 from civic.throttling import PostThrottle
 
-from . import lockout, services
+from . import lockout, services, signup_confirm
 from .filters import CommunityFilter, ResidencyFilter
 from .models import Language, Residency, Stage, Typology
 from .permissions import community_scope_q, roles_for
@@ -34,7 +33,7 @@ from .serializers import (
     ResidencyDecisionSerializer,
     ResidencyRequestSerializer,
     ResidencySerializer,
-    SignedUpSerializer,
+    SignUpStartedSerializer,
     SignUpSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -94,16 +93,19 @@ class TokenView(CredentialsEndpoint):
 
 
 class SignUpView(CredentialsEndpoint):
+    """Sign-up answers the same whether or not the phone or e-mail is registered: it holds the
+    sign-up and sends a code (phone) or a link (e-mail); only their owner learns more."""
+
     throttle_classes = [*CredentialsEndpoint.throttle_classes, PostThrottle]
     posting_scopes = {"post": "signup"}
 
     @extend_schema(
-        summary="Sign up with a phone number or e-mail and ask to join a community",
+        summary="Sign up with a phone number or e-mail; finish with the code or link sent to it",
         request=SignUpSerializer,
         responses={
-            201: SignedUpSerializer,
+            202: SignUpStartedSerializer,
             400: OpenApiResponse(description="Field errors; nothing is saved."),
-            429: OpenApiResponse(description="Too many sign-ups from this address."),
+            429: OpenApiResponse(description="Too many sign-ups from this address, or a code sent just now."),
         },
         auth=[],
     )
@@ -111,8 +113,9 @@ class SignUpView(CredentialsEndpoint):
         serializer = SignUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with transaction.atomic():
-            user = services.user_sign_up(
+        try:
+            confirm_with = signup_confirm.start(
+                request,
                 password=data["password"],
                 community=data["community"],
                 phone=data.get("phone") or None,
@@ -120,8 +123,30 @@ class SignUpView(CredentialsEndpoint):
                 display_name=data.get("display_name", ""),
                 preferred_language=data.get("preferred_language") or _request_language(),
             )
-            Token.objects.create(user=user)
-        return Response(SignedUpSerializer(user).data, status=status.HTTP_201_CREATED)
+        except signup_confirm.Throttled as throttled:
+            raise SignUpThrottled(throttled.message, throttled.wait) from throttled
+        return Response(
+            {"detail": signup_started_message(confirm_with), "confirm_with": confirm_with},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class SignUpThrottled(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "throttled"
+
+    def __init__(self, detail, wait):
+        super().__init__(detail)
+        self.wait = wait
+
+
+def signup_started_message(confirm_with):
+    if confirm_with == "sms":
+        return _(
+            "If this number can receive SMS, a code is on its way. Send it with the number to auth/sms-login/ "
+            "within 5 minutes to finish signing up."
+        )
+    return _("If this address can receive mail, a message is on its way. Follow its link within 30 minutes.")
 
 
 def _request_language():

@@ -6,6 +6,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.text import TextField, validate_display_name
+
 from .models import Community, District, Language, Stage, Street, Typology, phone_validator
 from .services import normalise_phone
 
@@ -60,11 +62,21 @@ class DirectoryFilterForm(forms.Form):
         }
 
 
+class ConsentField(forms.BooleanField):
+    """The terms of use and the privacy notice, accepted (PIPL); the template links both texts."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("I have read and accept the terms of use and the privacy notice."))
+        kwargs.setdefault("error_messages", {"required": _("To sign up, accept the terms of use and the privacy notice.")})
+        super().__init__(**kwargs)
+
+
 class SignUpForm(forms.Form):
-    display_name = forms.CharField(
+    display_name = TextField(
         label=_("Display name"),
         max_length=50,
         help_text=_("How other residents and staff see you."),
+        validators=[validate_display_name],
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     phone = forms.CharField(
@@ -95,6 +107,7 @@ class SignUpForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    accept_terms = ConsentField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +161,7 @@ class LoginForm(AuthenticationForm):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Display name"), max_length=50)
+    display_name = TextField(label=_("Display name"), max_length=50, validators=[validate_display_name])
     email = forms.EmailField(label=_("E-mail address"), required=False)
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
     sms_opt_out = forms.BooleanField(

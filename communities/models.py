@@ -44,6 +44,13 @@ class User(AbstractUser):
         _("birth year"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
     )
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    # Consent at sign-up (PIPL): which versions of the terms and of the privacy notice, and when.
+    terms_version = models.CharField(_("terms accepted (version)"), max_length=20, blank=True)
+    privacy_version = models.CharField(_("privacy notice accepted (version)"), max_length=20, blank=True)
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    # Set when the person deleted their account: contact data and login are gone, the row stays
+    # so that their contributions to public records keep their place (under a neutral name).
+    deleted_at = models.DateTimeField(_("account deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -53,11 +60,21 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.display_name or self.username
+        return self.name if self.deleted_at else (self.display_name or self.username)
 
     @property
     def name(self):
+        if self.deleted_at:
+            return str(DELETED_NAME)
         return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+# How a deleted account appears wherever its contributions stay (comments, the trail, votes).
+DELETED_NAME = _("Deleted user")
 
 
 class District(models.Model):
@@ -172,6 +189,7 @@ class Residency(models.Model):
         MOVED = "moved", _("Moved to another community")
         WITHDRAWN = "withdrawn", _("Request withdrawn")
         REMOVED = "removed", _("Removed by staff")
+        DELETED = "deleted", _("Account deleted")
 
     ACTIVE = (Status.PENDING, Status.VERIFIED)
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.text import TextSerializerField, validate_display_name
+
 from .models import Community, Language, Residency, Stage, Typology
 from .permissions import roles_for
 from .services import normalise_phone
@@ -94,14 +96,22 @@ class MeSerializer(serializers.Serializer):
         return sorted(roles_for(user).council_of)
 
 
-class SignedUpSerializer(MeSerializer):
-    token = serializers.CharField(source="auth_token.key")
+class SignUpStartedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    confirm_with = serializers.ChoiceField(
+        choices=["sms", "email"],
+        help_text=_(
+            "`sms`: send the code from the SMS to auth/sms-login/ to finish; `email`: follow the link in the mail."
+        ),
+    )
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
     """Contact preferences; fields left out keep their value."""
 
-    display_name = serializers.CharField(max_length=50, allow_blank=True, required=False)
+    display_name = TextSerializerField(
+        max_length=50, allow_blank=True, required=False, validators=[validate_display_name]
+    )
     preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
     sms_opt_out = serializers.BooleanField(required=False)
     email_opt_in = serializers.BooleanField(required=False)
@@ -119,8 +129,19 @@ class SignUpSerializer(serializers.Serializer):
     )
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    display_name = TextSerializerField(
+        max_length=50, required=False, allow_blank=True, validators=[validate_display_name]
+    )
     preferred_language = serializers.ChoiceField(choices=Language.choices, required=False)
+    accept_terms = serializers.BooleanField(
+        help_text=_("Must be true: the person accepts the terms of use (/terms/) and the privacy notice (/privacy/)."),
+        error_messages={"required": _("To sign up, accept the terms of use and the privacy notice.")},
+    )
+
+    def validate_accept_terms(self, value):
+        if not value:
+            raise serializers.ValidationError(_("To sign up, accept the terms of use and the privacy notice."))
+        return value
 
     def validate(self, attrs):
         if not normalise_phone(attrs.get("phone")) and not attrs.get("email", "").strip():

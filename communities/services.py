@@ -1,12 +1,19 @@
 """Every write to places, people, bodies and roles goes through these functions."""
 
+import datetime
+import secrets
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
+
+from core.text import clean_text, validate_display_name
 
 from .errors import Conflict
 from .models import Body, BodyKind, Community, Membership, Residency
@@ -36,9 +43,34 @@ def normalise_phone(phone):
     return phone or None
 
 
+def display_name_clean(name):
+    """A display name as stored: invisible edges trimmed; refused when it could reorder itself."""
+    name = clean_text(name or "")
+    try:
+        validate_display_name(name)
+    except ValidationError as error:
+        raise ValidationError({"display_name": error.messages}) from error
+    return name
+
+
 @transaction.atomic
-def user_sign_up(*, password, community, phone=None, email=None, display_name="", preferred_language="zh-hans"):
-    """A person registers with a phone number or e-mail and asks to join a community."""
+def user_sign_up(
+    *,
+    password,
+    community,
+    phone=None,
+    email=None,
+    display_name="",
+    preferred_language="zh-hans",
+    consent=None,
+    password_hash=None,
+):
+    """A person registers with a phone number or e-mail and asks to join a community.
+
+    `consent` is (terms version, privacy version, moment) of what they accepted; the pages and
+    the API confirm the phone or e-mail first (sign-up never says whether one is registered),
+    so here a taken one is a plain refusal for the confirmed owner.
+    """
     phone = normalise_phone(phone)
     email = (email or "").strip().lower()
     if not phone and not email:
@@ -54,10 +86,15 @@ def user_sign_up(*, password, community, phone=None, email=None, display_name=""
         username=phone or email,
         phone=phone,
         email=email,
-        display_name=display_name.strip(),
+        display_name=display_name_clean(display_name),
         preferred_language=preferred_language,
     )
-    user.set_password(password)
+    if consent is not None:
+        user.terms_version, user.privacy_version, user.consented_at = consent
+    if password_hash is not None:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.full_clean(exclude=["password"])
     try:
         with transaction.atomic():
@@ -68,9 +105,74 @@ def user_sign_up(*, password, community, phone=None, email=None, display_name=""
     return user
 
 
+# A sign-up waits here until its phone (an SMS code) or e-mail (a link) is confirmed. Until
+# then nothing is saved and the answer is the same whether or not the phone or e-mail is
+# already registered: only its owner, reading the SMS or the mail, learns that.
+SIGNUP_HOLD_SECONDS = 30 * 60
+
+
+def _signup_key(kind, ident):
+    return f"signup:pending:{kind}:{ident}"
+
+
+def signup_hold(*, password, community, phone=None, email=None, display_name="", preferred_language, consent):
+    """Keep a validated sign-up (the password only hashed) until it is confirmed.
+
+    Returns the key of an e-mail sign-up (for its link); a phone sign-up is found by its number.
+    """
+    phone = normalise_phone(phone)
+    data = {
+        "password_hash": make_password(password),
+        "community": community.pk,
+        "phone": phone,
+        "email": (email or "").strip().lower(),
+        "display_name": display_name_clean(display_name),
+        "preferred_language": preferred_language,
+        "consent": [consent[0], consent[1], consent[2].isoformat()],
+    }
+    if phone:
+        cache.set(_signup_key("phone", phone), data, SIGNUP_HOLD_SECONDS)
+        return phone
+    token = secrets.token_urlsafe(24)
+    cache.set(_signup_key("email", token), data, SIGNUP_HOLD_SECONDS)
+    return token
+
+
+def signup_held(kind, ident):
+    """The sign-up waiting for this phone number or e-mail link, or None."""
+    return cache.get(_signup_key(kind, ident)) if ident else None
+
+
+def signup_discard(kind, ident):
+    cache.delete(_signup_key(kind, ident))
+
+
+def signup_complete(*, kind, ident):
+    """Create the account of a confirmed sign-up. ValidationError when it expired or clashes."""
+    data = signup_held(kind, ident)
+    if data is None:
+        raise ValidationError(_("This sign-up has expired or was already finished. Sign up again."))
+    community = Community.objects.filter(pk=data["community"]).first()
+    if community is None:
+        raise ValidationError({"community": _("This community does not exist.")})
+    terms, privacy, moment = data["consent"]
+    user = user_sign_up(
+        password=None,
+        password_hash=data["password_hash"],
+        community=community,
+        phone=data["phone"],
+        email=data["email"],
+        display_name=data["display_name"],
+        preferred_language=data["preferred_language"],
+        consent=(terms, privacy, datetime.datetime.fromisoformat(moment)),
+    )
+    signup_discard(kind, ident)  # once: a second click on the link finds nothing
+    return user
+
+
 @transaction.atomic
 def profile_update(*, user, display_name, preferred_language, sms_opt_out, email_opt_in, email=None):
-    user.display_name = display_name.strip()
+    user.display_name = display_name_clean(display_name)
     user.preferred_language = preferred_language
     user.sms_opt_out = sms_opt_out
     user.email_opt_in = email_opt_in

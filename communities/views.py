@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from civic import throttling
 
-from . import selectors, services
+from . import legal, selectors, services, signup_confirm
 from .errors import Conflict
 from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
 from .models import BodyKind, Community, Language, Post, Residency
@@ -126,6 +126,8 @@ def community_join(request, community_id):
 
 
 def signup(request):
+    """Sign-up holds the person's details until the phone (an SMS code) or e-mail (a link) is
+    confirmed, and answers the same whether or not either is registered already."""
     if request.user.is_authenticated:
         return redirect("profile")
     if request.method == "POST":
@@ -138,7 +140,8 @@ def signup(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                user = services.user_sign_up(
+                confirmation = signup_confirm.start(
+                    request,
                     password=data["password1"],
                     community=data["community"],
                     phone=data["phone"],
@@ -148,20 +151,67 @@ def signup(request):
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except signup_confirm.Throttled as throttled:
+                form.add_error(None, throttled.message)
+                return render(request, "registration/signup.html", {"form": form}, status=429)
             else:
-                login(request, user, backend="communities.backends.IdentifierBackend")
-                messages.success(
-                    request,
-                    _(
-                        "Welcome, %(name)s. You are signed up as a resident of %(community)s; "
-                        "its staff will verify you soon."
-                    )
-                    % {"name": user.name, "community": data["community"].name},
-                )
-                return redirect("profile")
+                if confirmation == "sms":
+                    request.session[signup_confirm.SESSION_PHONE] = data["phone"]
+                    request.session[signup_confirm.SESSION_SIGNUP] = True
+                    return redirect("sms-login")
+                request.session["signup_mailed_to"] = data["email"]
+                return redirect("signup-sent")
         return render(request, "registration/signup.html", {"form": form}, status=400)
     form = SignUpForm(initial={"community": request.GET.get("community", "")})
     return render(request, "registration/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    """After an e-mail sign-up: the same page whether or not the address was registered."""
+    email = request.session.get("signup_mailed_to")
+    if not email:
+        return redirect("signup")
+    return render(request, "registration/signup_sent.html", {"email": email})
+
+
+def signup_confirm_email(request, token):
+    """The link of a sign-up mail: a button (mail scanners follow links; only a person posts)."""
+    held = services.signup_held("email", token)
+    if held is None:
+        return render(request, "registration/signup_confirm.html", {"expired": True}, status=410)
+    if request.method == "POST":
+        try:
+            user = services.signup_complete(kind="email", ident=token)
+        except ValidationError as error:
+            return render(
+                request,
+                "registration/signup_confirm.html",
+                {"held": held, "errors": error.messages},
+                status=400,
+            )
+        login(request, user, backend="communities.backends.IdentifierBackend")
+        request.session.pop("signup_mailed_to", None)
+        messages.success(request, welcome_message(user))
+        return _remember_language(redirect("profile"), user.preferred_language)
+    return render(request, "registration/signup_confirm.html", {"held": held})
+
+
+def welcome_message(user):
+    pending = user.residencies.filter(status=Residency.Status.PENDING).select_related("community").first()
+    if pending is None:
+        return _("Welcome, %(name)s. You are signed up.") % {"name": user.name}
+    return _(
+        "Welcome, %(name)s. You are signed up and waiting for verification: the staff of %(community)s "
+        "will check that you live there."
+    ) % {"name": user.name, "community": pending.community.name}
+
+
+def terms(request):
+    return render(request, "registration/terms.html", {"version": legal.TERMS_VERSION})
+
+
+def privacy(request):
+    return render(request, "registration/privacy.html", {"version": legal.PRIVACY_VERSION})
 
 
 class LoginView(auth_views.LoginView):
@@ -187,6 +237,25 @@ class LoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, with a limit on mails per e-mail address and per client address
+    (the shared, cache-backed throttling: it holds across every web process with Redis).
+
+    The count is kept per address typed, registered or not, so the limit tells nothing about
+    who has an account."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        try:
+            throttling.check_for(self.request, "password_reset", email)
+        except throttling.Throttled as throttled:
+            form.add_error(None, throttled.message)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.text import TextField
+
 from .models import COMMENT_MAX, NOTE_MAX, OBJECTION_MAX, RATING_COMMENT_MAX, REASON_MAX, TOPIC_BODY_MAX, TopicCategory
 from .uploads import POLICY
 from .workflow import MIN_BODY_FOR_REVIEW, Step, body_too_short
@@ -53,14 +55,14 @@ def _body_help():
 class TopicFields(forms.Form):
     """What a topic says: raised with it, and edited by its author while views are collected."""
 
-    title = forms.CharField(
+    title = TextField(
         label=_("Title"),
         max_length=120,
         help_text=_("In a few words: what should change?"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("Choose a category")), *TopicCategory.choices])
-    body = forms.CharField(
+    body = TextField(
         label=_("Your opinion or suggestion"),
         strip=False,
         help_text=lazy(_body_help, str)(),
@@ -99,7 +101,7 @@ class TopicRaiseForm(TopicFields):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = TextField(
         label=_("Your comment"),
         strip=False,
         widget=_textarea(COMMENT_MAX),
@@ -109,7 +111,7 @@ class CommentForm(forms.Form):
 
 
 class CommentEditForm(forms.Form):
-    body = forms.CharField(
+    body = TextField(
         label=_("Your comment"),
         strip=False,
         widget=_textarea(COMMENT_MAX, rows=6),
@@ -118,7 +120,7 @@ class CommentEditForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why should staff look at this comment?"),
         widget=forms.TextInput(attrs={"maxlength": REASON_MAX}),
     )
@@ -126,7 +128,7 @@ class ReportForm(forms.Form):
 
 class ModerateForm(forms.Form):
     keep = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Reason for hiding (its author sees it)"),
         required=False,
         widget=forms.TextInput(attrs={"maxlength": REASON_MAX}),
@@ -134,7 +136,7 @@ class ModerateForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    body = forms.CharField(
+    body = TextField(
         label=_("Your objection"),
         strip=False,
         help_text=_("Staff answer every objection in public before the work starts."),
@@ -144,7 +146,7 @@ class ObjectionForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(
+    answer = TextField(
         label=_("Public answer"),
         strip=False,
         widget=_textarea(OBJECTION_MAX, rows=3),
@@ -159,7 +161,7 @@ class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
         label=_("How satisfied are you with the outcome?"), choices=SCORES, coerce=int, widget=forms.RadioSelect
     )
-    comment = forms.CharField(
+    comment = TextField(
         label=_("Comment"),
         required=False,
         strip=False,
@@ -170,7 +172,7 @@ class RatingForm(forms.Form):
 
 class ProgressForm(forms.Form):
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
-    note = forms.CharField(
+    note = TextField(
         label=_("What was done"),
         strip=False,
         widget=_textarea(NOTE_MAX, rows=3),

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.models import Body, Community
+from core.text import TextSerializerField
 
 from .models import Attendance, Ballot, Meeting, TopicCategory
 from .workflow import Outcome, Step
@@ -27,7 +28,7 @@ COMMUNITY_ERRORS = {
 
 def _text(**kwargs):
     """Free text as typed: no trimming, so what is stored is what was sent."""
-    return serializers.CharField(trim_whitespace=False, **kwargs)
+    return TextSerializerField(trim_whitespace=False, **kwargs)
 
 
 # Topics
@@ -93,7 +94,7 @@ class TopicDetailSerializer(TopicSerializer):
 
 class TopicRaiseSerializer(serializers.Serializer):
     community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all(), error_messages=COMMUNITY_ERRORS)
-    title = serializers.CharField(max_length=120)
+    title = TextSerializerField(max_length=120)
     body = _text()
     category = serializers.ChoiceField(choices=TopicCategory.choices, required=False, allow_blank=True, default="")
     raised_by_body = serializers.PrimaryKeyRelatedField(
@@ -102,7 +103,7 @@ class TopicRaiseSerializer(serializers.Serializer):
 
 
 class TopicUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=120, required=False)
+    title = TextSerializerField(max_length=120, required=False)
     body = _text(required=False)
     category = serializers.ChoiceField(choices=TopicCategory.choices, required=False, allow_blank=True)
 
@@ -160,7 +161,7 @@ class CommentEditSerializer(serializers.Serializer):
 
 
 class CommentReportSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = TextSerializerField(max_length=300)
 
 
 class CommentReportResultSerializer(serializers.Serializer):
@@ -173,7 +174,7 @@ class CommentReportResultSerializer(serializers.Serializer):
 
 class CommentModerateSerializer(serializers.Serializer):
     keep = serializers.BooleanField(help_text=_("True shows the comment again; false hides it with `reason`."))
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = TextSerializerField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class SupportSerializer(serializers.Serializer):
@@ -363,7 +364,7 @@ class MeetingUpdateSerializer(serializers.Serializer):
 
 
 class MeetingCancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = TextSerializerField(max_length=300)
 
 
 class MinutesSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.models import Community, District, Street
+from core.text import TextSerializerField
 
 from .models import Announcement, AnnouncementState, Attachment, BodyFormat, Category, Service, ServiceCategory
 
@@ -101,8 +102,8 @@ class AnnouncementWriteSerializer(serializers.Serializer):
     Address it to exactly one `community`, `street` or `district` when publishing.
     """
 
-    title = serializers.CharField(max_length=120)
-    body = serializers.CharField()
+    title = TextSerializerField(max_length=120)
+    body = TextSerializerField()
     body_format = serializers.ChoiceField(choices=BodyFormat.choices, default=BodyFormat.MARKDOWN)
     category = serializers.ChoiceField(choices=Category.choices, default=Category.NOTICE)
     pinned = serializers.BooleanField(default=False)

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import TextField
+
 from .models import HIDE_REASON_MAX, SCALE_MAX, SCALE_MIN, TEXT_ANSWER_MAX, QuestionKind
 from .services import question_field
 
@@ -66,7 +68,7 @@ class SurveyForm(forms.Form):
             if question.max_value is not None:
                 attrs["max"] = question.max_value
             return forms.IntegerField(label=label, help_text=help_text, widget=forms.NumberInput(attrs=attrs))
-        return forms.CharField(
+        return TextField(
             label=label,
             help_text=help_text or _("At most %(max)d characters.") % {"max": TEXT_ANSWER_MAX},
             # No maxlength on the box: a longer text reaches the service, which says how long it is.

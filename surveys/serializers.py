@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.models import Body, Community
+from core.text import TextSerializerField
 
 from .models import (
     Activity,
@@ -110,7 +111,7 @@ class AnswerInSerializer(serializers.Serializer):
     value = serializers.IntegerField(
         required=False, allow_null=True, help_text=_("A point of the 1-5 scale, or a number.")
     )
-    text = serializers.CharField(
+    text = TextSerializerField(
         required=False,
         allow_blank=True,
         trim_whitespace=True,
@@ -220,7 +221,7 @@ class AttendanceInSerializer(serializers.Serializer):
 
 class RatingInSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    comment = TextSerializerField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class RatingOutSerializer(serializers.Serializer):

@@ -76,12 +76,19 @@ def test_sign_up_by_the_same_path(api_client, _sms_files, community):
     assert not User.objects.filter(phone="13900000005").exists()
     nameless = api_client.post(LOGIN_URL, {"phone": "13900000005", "code": code, "community": community.pk}, format="json")
     assert nameless.status_code == 400 and "display_name" in nameless.json()
-    response = api_client.post(
+    unconsenting = api_client.post(
         LOGIN_URL, {"phone": "13900000005", "code": code, "community": community.pk, "display_name": "新居民"}, format="json"
+    )
+    assert unconsenting.status_code == 400 and "accept_terms" in unconsenting.json()
+    response = api_client.post(
+        LOGIN_URL,
+        {"phone": "13900000005", "code": code, "community": community.pk, "display_name": "新居民", "accept_terms": True},
+        format="json",
     )
     assert response.status_code == 200 and response.json()["created"] is True
     user = User.objects.get(phone="13900000005")
     assert not user.has_usable_password() and user.display_name == "新居民"
+    assert user.terms_version and user.privacy_version and user.consented_at
     assert Residency.objects.get(user=user).status == Residency.Status.PENDING
 
 
@@ -202,7 +209,8 @@ def test_page_signs_up_a_new_number(client, _sms_files, community):
     needs = client.post(reverse("sms-login"), {"action": "login", "code": code})
     assert needs.status_code == 400 and "aria-invalid" in needs.content.decode()
     response = client.post(
-        reverse("sms-login"), {"action": "login", "code": code, "community": community.pk, "display_name": "李阿姨"}
+        reverse("sms-login"),
+        {"action": "login", "code": code, "community": community.pk, "display_name": "李阿姨", "accept_terms": "on"},
     )
     assert response.status_code == 302 and response["Location"] == reverse("profile")
     assert User.objects.get(phone="13900000021").display_name == "李阿姨"

@@ -172,6 +172,7 @@ def signup_data(community, n):
         "community": community.pk,
         "password1": "Lamp-post-2026!",
         "password2": "Lamp-post-2026!",
+        "accept_terms": "on",
     }
 
 
@@ -189,12 +190,12 @@ def test_sign_ups_are_throttled_per_address_on_the_page(settings, client, clock,
 def test_sign_ups_are_throttled_per_address_in_the_api(settings, clock, community):
     settings.CIVIC_THROTTLES = {**settings.CIVIC_THROTTLES, "signup_ip": "1/hour"}
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    payload = {"password": "Lamp-post-2026!", "community": community.pk}
-    assert api.post("/api/v1/auth/signup/", {**payload, "phone": "13900000001"}, format="json").status_code == 201
+    payload = {"password": "Lamp-post-2026!", "community": community.pk, "accept_terms": True}
+    assert api.post("/api/v1/auth/signup/", {**payload, "phone": "13900000001"}, format="json").status_code == 202
     refused = api.post("/api/v1/auth/signup/", {**payload, "phone": "13900000002"}, format="json")
     assert refused.status_code == 429 and TOO_FAST in refused.json()["detail"]
     other = APIClient(REMOTE_ADDR="198.51.100.4")
-    assert other.post("/api/v1/auth/signup/", {**payload, "phone": "13900000003"}, format="json").status_code == 201
+    assert other.post("/api/v1/auth/signup/", {**payload, "phone": "13900000003"}, format="json").status_code == 202
 
 
 def test_the_login_page_is_throttled_per_address_without_checking_the_password(settings, client, clock):

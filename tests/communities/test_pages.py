@@ -22,6 +22,7 @@ from communities.models import (
     User,
 )
 from tests import factories
+from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -450,6 +451,7 @@ def signup_data(chosen, **overrides):
         "community": chosen.pk,
         "password1": STRONG_PASSWORD,
         "password2": STRONG_PASSWORD,
+        "accept_terms": "on",
     }
     data.update(overrides)
     return data
@@ -464,8 +466,16 @@ def test_signup_preselects_the_community(client, community, other_community):
     assert client.get(reverse("signup"), {"community": "nonsense"}).status_code == 200
 
 
-def test_signup_end_to_end(client, community):
+def test_signup_end_to_end(client, community, sms_box):
     response = client.post(reverse("signup"), signup_data(community), HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    # The number is confirmed first: the code step of the SMS page, nothing saved yet.
+    assert response.redirect_chain == [(reverse("sms-login"), 302)]
+    assert "To finish signing up" in html(response)
+    assert not User.objects.filter(phone="13912345678").exists()
+    code = sent_code(sms_box, "13912345678")
+    response = client.post(
+        reverse("sms-login"), {"action": "login", "code": code}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
     assert response.redirect_chain == [(reverse("profile"), 302)]
     user = User.objects.get(phone="13912345678")
     assert response.context["user"] == user
@@ -474,17 +484,25 @@ def test_signup_end_to_end(client, community):
     residency = user.residencies.get()
     assert (residency.community, residency.status) == (community, Residency.Status.PENDING)
     page = html(response)
-    assert "staff will verify you soon" in page
+    assert "waiting for verification" in page
     assert "Waiting for verification" in page
     # And the new resident can log in with the phone number later.
     client.logout()
     assert client.login(request=HttpRequest(), username="13912345678", password=STRONG_PASSWORD)
 
 
-def test_signup_with_email_only(client, community):
+def test_signup_with_email_only(client, community, mailoutbox):
     response = client.post(reverse("signup"), signup_data(community, phone="", email="Jing@Example.cn"))
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == reverse("signup-sent")
+    assert not User.objects.filter(email="jing@example.cn").exists()
+    link = next(word for word in mailoutbox[-1].body.split() if "/accounts/signup/confirm/" in word)
+    path = link.replace("http://testserver", "")
+    assert client.get(path).status_code == 200
+    assert client.post(path).status_code == 302
     assert User.objects.get(email="jing@example.cn").phone is None
+    # The link works once.
+    client.logout()
+    assert client.get(path).status_code == 410
 
 
 def test_logged_in_user_is_sent_to_profile(client, resident):
@@ -497,8 +515,8 @@ def test_logged_in_user_is_sent_to_profile(client, resident):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"phone": "139 0000 0001"}, "phone", "already registered"),
-        ({"phone": "", "email": "taken@example.cn"}, "email", "already registered"),
+        ({"accept_terms": ""}, "accept_terms", "accept the terms of use and the privacy notice"),
+        ({"display_name": "\u200b\u2060\ufeff"}, "display_name", "required"),
         ({"community": "987654"}, "community", "Select a valid choice"),
         ({"community": "abc"}, "community", "Select a valid choice"),
         ({"phone": "", "email": ""}, "phone", "Give a phone number or an e-mail address."),
