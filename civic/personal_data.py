@@ -17,6 +17,8 @@ surveys, notifications) and civic is the layer that may read them all.
   by id and hold free text only as SHA-256 digests, never a name, phone or e-mail.
 """
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -213,8 +215,10 @@ def account_delete(*, user):
         residency.ended_at = now
         residency.end_reason = Residency.EndReason.DELETED
         residency.save(update_fields=["status", "ended_at", "end_reason"])
-    Membership.objects.current().filter(user=user, term_start__lte=now.date()).update(term_end=now.date())
-    Membership.objects.filter(user=user, term_start__gt=now.date()).delete()
+    # Posts end: held until yesterday (a post taken up today is dropped as never held).
+    today = timezone.localdate(now)
+    Membership.objects.filter(user=user, term_start__gte=today).delete()
+    Membership.objects.current().filter(user=user).update(term_end=today - datetime.timedelta(days=1))
     for model in (CommunityUserObjectPermission, StreetUserObjectPermission, DistrictUserObjectPermission):
         model.objects.filter(user=user).delete()
     UserObjectPermission.objects.filter(user=user).delete()

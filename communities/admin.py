@@ -3,6 +3,7 @@ write goes through the services, so the admin and the API can never disagree abo
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdminMixin, run_action, run_service
@@ -21,7 +22,15 @@ from .models import (
     StreetUserObjectPermission,
     User,
 )
-from .permissions import MANAGE_COMMUNITY, OVERSEE_DISTRICT, OVERSEE_STREET, can, community_scope_q, roles_for
+from .permissions import (
+    MANAGE_COMMUNITY,
+    OVERSEE_DISTRICT,
+    OVERSEE_STREET,
+    can,
+    community_scope_q,
+    contact_visible_q,
+    roles_for,
+)
 
 
 def report_service_errors(request, action):
@@ -226,8 +235,18 @@ class ResidencyAdmin(ServiceAdminMixin, CommunityScopedAdmin):
     actions = ["verify", "decline"]
     change_rule = "residency.verify"
 
+    def get_list_display(self, request):
+        # Phone numbers are for the staff who verify residents, not for officials.
+        roles = roles_for(request.user)
+        if roles.superuser or roles.staff_of:
+            return self.list_display
+        return [name for name in self.list_display if name != "user_phone"]
+
     @admin.display(description=_("phone number"), ordering="user__phone")
     def user_phone(self, obj):
+        # History rows keep the name and the dates, not the person's live contact data.
+        if obj.status not in Residency.ACTIVE or obj.user.deleted_at is not None:
+            return "–"
         return obj.user.phone
 
     def get_readonly_fields(self, request, obj=None):
@@ -270,14 +289,65 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "phone", "email", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "education", "residencies__status"]
     search_fields = ["username", "display_name", "phone", "email"]
+    # What staff and officials see of a person: contact and personal data only of the
+    # pending and verified residents of the communities they run (contact_visible_q).
+    CONTACT_FIELDS = ["phone", "email", "birth_year", "education"]
 
     def get_queryset(self, request):
         users = super().get_queryset(request)
         if request.user.is_superuser:
             return users
-        # Staff and officials see the people who live, or asked to live, in their area.
+        # Staff and officials see the people who live, or asked to live, in their area;
+        # never a deleted account.
         scoped = Residency.objects.filter(community_scope_q(request.user, "community__"))
-        return users.filter(pk__in=scoped.values("user_id"))
+        visible = User.objects.filter(contact_visible_q(request.user)).values("pk")
+        return users.filter(pk__in=scoped.values("user_id"), deleted_at__isnull=True).annotate(
+            contact_visible=Exists(visible.filter(pk=OuterRef("pk")))
+        )
+
+    def _contact_visible(self, request, obj):
+        if request.user.is_superuser:
+            return obj.deleted_at is None
+        if hasattr(obj, "contact_visible"):
+            return obj.contact_visible
+        return User.objects.filter(contact_visible_q(request.user), pk=obj.pk).exists()
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return self.list_display
+        return ["shown_name", "contact_phone", "is_active"]
+
+    def get_list_filter(self, request):
+        if request.user.is_superuser:
+            return self.list_filter
+        return ["residencies__status"]
+
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser or obj is None:
+            return super().get_fieldsets(request, obj)
+        fieldsets = [(None, {"fields": ["display_name", "preferred_language", "date_joined"]})]
+        if self._contact_visible(request, obj):
+            fieldsets.append((_("Contact and personal data"), {"fields": ["phone", "email", *self.CONTACT_FIELDS[2:]]}))
+        return fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        if request.user.is_superuser or not search_term:
+            return super().get_search_results(request, queryset, search_term)
+        # A former resident is not found by their phone or e-mail: only by name, while the
+        # contact data of current residents may be searched as before.
+        term = search_term.strip()
+        matches = Q(display_name__icontains=term) | (
+            Q(contact_visible=True) & (Q(phone__contains=term) | Q(email__iexact=term) | Q(username__iexact=term))
+        )
+        return queryset.filter(matches), False
+
+    @admin.display(description=_("display name"), ordering="display_name")
+    def shown_name(self, obj):
+        return obj.name if obj.display_name or obj.contact_visible else _("(no display name)")
+
+    @admin.display(description=_("phone number"))
+    def contact_phone(self, obj):
+        return obj.phone if obj.contact_visible and obj.phone else "–"
 
     def has_change_permission(self, request, obj=None):
         return request.user.is_superuser

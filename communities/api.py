@@ -274,7 +274,7 @@ class ResidencyViewSet(
         serializer = ResidencyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         residency = services.residency_request(user=request.user, community=serializer.validated_data["community"])
-        return Response(ResidencySerializer(residency).data, status=status.HTTP_201_CREATED)
+        return Response(ResidencySerializer(residency, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Verify a pending request (the community's staff)",
@@ -288,7 +288,7 @@ class ResidencyViewSet(
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         residency = services.residency_verify(actor=request.user, residency=self.get_object())
-        return Response(ResidencySerializer(residency).data)
+        return Response(ResidencySerializer(residency, context={"request": request}).data)
 
     @extend_schema(
         summary="Decline a pending request, with a note (the community's staff)",
@@ -306,4 +306,4 @@ class ResidencyViewSet(
         residency = services.residency_reject(
             actor=request.user, residency=self.get_object(), note=serializer.validated_data["note"]
         )
-        return Response(ResidencySerializer(residency).data)
+        return Response(ResidencySerializer(residency, context={"request": request}).data)

@@ -212,6 +212,33 @@ def is_official(user, obj):
     return roles_for(user).is_official
 
 
+@predicate
+def is_live_residency(user, obj):
+    """A residency still running (pending or verified) of an account that was not deleted."""
+    return isinstance(obj, Residency) and obj.status in Residency.ACTIVE and obj.user.deleted_at is None
+
+
+@predicate
+def is_own_residency(user, obj):
+    return isinstance(obj, Residency) and user.is_authenticated and obj.user_id == user.pk
+
+
+def contact_visible_q(viewer, prefix=""):
+    """People whose contact data `viewer` may see, as a Q on User (with `prefix` to reach it):
+    those with a pending or verified residency in a community the viewer runs as staff (all
+    live accounts for a superuser). Former, declined and deleted residents are not among them."""
+    roles = roles_for(viewer)
+    live = Q(**{f"{prefix}deleted_at__isnull": True})
+    if roles.superuser:
+        return live
+    return live & Q(
+        **{
+            f"{prefix}residencies__status__in": list(Residency.ACTIVE),
+            f"{prefix}residencies__community_id__in": sorted(roles.staff_of),
+        }
+    )
+
+
 # What each role may do. Keys are the actions pages, admin and API ask about.
 RULES = {
     "community.view": Predicate(lambda u, o: True, "anyone"),
@@ -219,6 +246,8 @@ RULES = {
     "community.change": is_staff_of | is_superuser,
     "community.view_residents": is_staff_of | is_official_over | is_superuser,
     "residency.verify": is_staff_of | is_superuser,
+    # The resident's phone on a residency row: only while it runs, for its community's staff.
+    "residency.contact": is_own_residency | (is_live_residency & (is_staff_of | is_superuser)),
     "residency.request": is_authenticated,
     "body.change": is_staff_of | is_superuser,
     "role.grant_staff": is_superuser,

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from core.text import TextSerializerField, validate_display_name
 
 from .models import Community, Language, Residency, Stage, Typology
-from .permissions import roles_for
+from .permissions import can, roles_for
 from .services import normalise_phone
 
 User = get_user_model()
@@ -218,7 +218,9 @@ class CommunityDetailSerializer(CommunitySerializer):
 class ResidencySerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     user_name = serializers.CharField(source="user.name", read_only=True)
-    user_phone = serializers.CharField(source="user.phone", read_only=True, allow_null=True)
+    user_phone = serializers.SerializerMethodField(
+        help_text=_("Only while the residency is pending or verified, for its community's staff; otherwise null.")
+    )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -239,6 +241,14 @@ class ResidencySerializer(serializers.ModelSerializer):
             "end_reason",
         ]
         read_only_fields = fields
+
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_user_phone(self, residency):
+        request = self.context.get("request")
+        if request is None or not can(request.user, "residency.contact", residency):
+            return None
+        return residency.user.phone
 
 
 class ResidencyRequestSerializer(serializers.Serializer):
