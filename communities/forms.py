@@ -66,7 +66,8 @@ class ConsentField(forms.BooleanField):
     """The terms of use and the privacy notice, accepted (PIPL); the template links both texts."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("I have read and accept the terms of use and the privacy notice."))
+        # The template words the box with links to both texts; this label names it in error summaries.
+        kwargs.setdefault("label", _("Terms of use and privacy notice"))
         kwargs.setdefault("error_messages", {"required": _("To sign up, accept the terms of use and the privacy notice.")})
         super().__init__(**kwargs)
 

@@ -581,6 +581,7 @@ OPEN_TO_ALL = {
 }
 OWN_RECORDS = {
     "PATCH /api/v1/me/": "changes the requester's own profile",
+    "POST /api/v1/me/delete/": "deletes the requester's own account (after their password or an SMS code)",
     "POST /api/v1/notifications/read-all/": "marks the requester's own inbox read",
     "POST /api/v1/residencies/": "anyone signed in may ask to join a community; its staff decide",
     "POST /api/v1/follows/": "topics are public records; following one subscribes only the requester",
@@ -647,6 +648,37 @@ def test_outsiders_are_refused(w, operation, who):
 def test_own_record_endpoints_need_a_login(w, operation):
     response = send(w, "anonymous", operation, Call(None))
     assert response.status_code == 401
+
+
+# Reads of one's own personal data: only ever the requester's.
+OWN_READS = {"GET /api/v1/me/export/": "a copy of the requester's own personal data"}
+
+
+@pytest.mark.parametrize("operation", sorted(OWN_READS))
+def test_own_data_reads_need_a_login_and_hold_only_ones_own(w, operation):
+    assert send(w, "anonymous", operation, Call(None)).status_code == 401
+    for who in OUTSIDERS[1:]:
+        response = send(w, who, operation, Call(None))
+        assert response.status_code == 200, (who, response.status_code)
+        text = response.content.decode()
+        assert response.json()["profile"]["id"] == getattr(w, who).pk
+        for person in (w.author, w.resident, w.staff, w.newcomer):
+            assert person.phone not in text and person.email not in text, (who, person)
+
+
+def test_deleting_an_account_touches_no_one_elses_record(w):
+    """The only account a deletion reaches is the requester's own: the target's people keep theirs."""
+    from communities.models import User
+
+    before = {u.pk: (u.phone, u.email, u.is_active) for u in User.objects.filter(pk__in=[w.author.pk, w.staff.pk])}
+    acting = user(w, "neighbour_resident")
+    client = APIClient()
+    client.force_authenticate(acting)
+    response = client.post(f"{API}me/delete/", {"confirm": True, "password": factories.PASSWORD}, format="json")
+    assert response.status_code == 200
+    after = {u.pk: (u.phone, u.email, u.is_active) for u in User.objects.filter(pk__in=[w.author.pk, w.staff.pk])}
+    assert after == before
+    assert User.objects.get(pk=acting.pk).deleted_at is not None
 
 
 # Nested references: an object of the requester's own scope naming one outside it.
