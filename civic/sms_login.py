@@ -293,7 +293,12 @@ def _log_in_or_sign_up(record, phone, community, display_name, language, accept_
         raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
     user = User.objects.filter(phone=phone).first()
     created = False
-    if user is None and community_services.signup_held("phone", phone):
+    held = community_services.signup_held("phone", phone)
+    if held is not None and held.get("code_ref") != record.pk:
+        # Held with another code (perhaps by someone else): this login does not finish it.
+        community_services.signup_discard("phone", phone)
+        held = None
+    if user is None and held is not None:
         # The sign-up page or API held this sign-up until the number was confirmed: it is now.
         user = community_services.signup_complete(kind="phone", ident=phone)
         created = True

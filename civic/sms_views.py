@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from communities import services as community_services
 from communities import signup_confirm
 from communities.forms import ConsentField
 from communities.models import Community
@@ -267,8 +268,14 @@ def sms_login_page(request):
         else:
             status_code = 400
     elif action == "resend" and phone:
+        signing_up = bool(request.session.get(SESSION_SIGNUP))
         try:
-            sms_login.code_request(phone=phone, address=_address(request), language=_language())
+            record = sms_login.code_request(
+                phone=phone, address=_address(request), language=_language(), purpose="signup" if signing_up else "login"
+            )
+            if signing_up:
+                # This session held the sign-up: the new code finishes it instead of the old one.
+                community_services.signup_rebind(phone, record.pk)
         except sms_login.Throttled as throttled:
             alert = throttled.message
             status_code = 429

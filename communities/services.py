@@ -115,7 +115,9 @@ def _signup_key(kind, ident):
     return f"signup:pending:{kind}:{ident}"
 
 
-def signup_hold(*, password, community, phone=None, email=None, display_name="", preferred_language, consent):
+def signup_hold(
+    *, password, community, phone=None, email=None, display_name="", preferred_language, consent, code_ref=None
+):
     """Keep a validated sign-up (the password only hashed) until it is confirmed.
 
     Returns the key of an e-mail sign-up (for its link); a phone sign-up is found by its number.
@@ -129,6 +131,8 @@ def signup_hold(*, password, community, phone=None, email=None, display_name="",
         "display_name": display_name_clean(display_name),
         "preferred_language": preferred_language,
         "consent": [consent[0], consent[1], consent[2].isoformat()],
+        # A phone sign-up is finished only by the SMS code sent for it (its record's id).
+        "code_ref": code_ref,
     }
     if phone:
         cache.set(_signup_key("phone", phone), data, SIGNUP_HOLD_SECONDS)
@@ -141,6 +145,14 @@ def signup_hold(*, password, community, phone=None, email=None, display_name="",
 def signup_held(kind, ident):
     """The sign-up waiting for this phone number or e-mail link, or None."""
     return cache.get(_signup_key(kind, ident)) if ident else None
+
+
+def signup_rebind(phone, code_ref):
+    """A new code was sent for a held phone sign-up (by the session that started it)."""
+    data = signup_held("phone", phone)
+    if data is not None:
+        data["code_ref"] = code_ref
+        cache.set(_signup_key("phone", phone), data, SIGNUP_HOLD_SECONDS)
 
 
 def signup_discard(kind, ident):

@@ -41,6 +41,17 @@ def start(request, *, password, community, phone=None, email=None, display_name=
     consent = (legal.TERMS_VERSION, legal.PRIVACY_VERSION, timezone.now())
     phone = services.normalise_phone(phone)
     if phone:
+        from civic.client_ip import client_ip
+
+        try:
+            code = sms_login.code_request(
+                phone=phone, address=client_ip(request), language=preferred_language, purpose="signup"
+            )
+        except sms_login.Throttled as throttled:
+            raise Throttled(throttled.message, throttled.wait) from throttled
+        # Bound to the code just sent: only that code finishes this sign-up, so a sign-up held
+        # by someone else for a number cannot become its owner's account when the owner later
+        # logs in with a code of their own.
         services.signup_hold(
             password=password,
             community=community,
@@ -49,15 +60,8 @@ def start(request, *, password, community, phone=None, email=None, display_name=
             display_name=display_name,
             preferred_language=preferred_language,
             consent=consent,
+            code_ref=code.pk,
         )
-        from civic.client_ip import client_ip
-
-        try:
-            sms_login.code_request(
-                phone=phone, address=client_ip(request), language=preferred_language, purpose="signup"
-            )
-        except sms_login.Throttled as throttled:
-            raise Throttled(throttled.message, throttled.wait) from throttled
         return "sms"
     email = (email or "").strip().lower()
     owner = User.objects.filter(email__iexact=email).first()

@@ -83,7 +83,7 @@ def test_one_chinese_term_for_verified():
     assert "已核实" in msgstrs
 
 
-def test_sms_login_asks_an_existing_user_only_for_the_code(sms_box, community):
+def test_sms_login_asks_an_existing_user_only_for_the_code(sms_box, community):  # noqa: F811
     user = factories.UserFactory(phone="13900000031")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("sms-login"), {"action": "send", "phone": "13900000031"})
@@ -95,7 +95,7 @@ def test_sms_login_asks_an_existing_user_only_for_the_code(sms_box, community):
     assert response.status_code == 302 and int(client.session["_auth_user_id"]) == user.pk
 
 
-def test_sms_login_asks_a_new_number_for_community_name_and_consent_once_its_code_is_right(sms_box, community):
+def test_sms_login_asks_a_new_number_for_community_name_and_consent_once_its_code_is_right(sms_box, community):  # noqa: F811
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("sms-login"), {"action": "send", "phone": "13900000032"})
     code = sent_code(sms_box, "13900000032")
@@ -115,7 +115,7 @@ def test_sms_login_asks_a_new_number_for_community_name_and_consent_once_its_cod
     assert done.status_code == 302 and done["Location"] == reverse("profile")
 
 
-def test_the_resend_button_counts_down_from_the_servers_wait(sms_box):
+def test_the_resend_button_counts_down_from_the_servers_wait(sms_box):  # noqa: F811
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("sms-login"), {"action": "send", "phone": "13900000033"})
     page = client.get(reverse("sms-login")).content.decode()

@@ -589,7 +589,7 @@ def _counts():
 SIGN_UP = {"password": "tianfu-square-2026", "accept_terms": True}
 
 
-def test_sign_up_confirms_the_phone_then_the_code_logs_in(api_client, community, sms_box):
+def test_sign_up_confirms_the_phone_then_the_code_logs_in(api_client, community, sms_box):  # noqa: F811
     response = api_client.post(
         f"{API}auth/signup/",
         {**SIGN_UP, "community": community.pk, "phone": "138 0000 1111", "display_name": "张伟"},
@@ -644,7 +644,7 @@ def test_sign_up_with_email_only_mails_a_link(api_client, community, mailoutbox)
         ({"phone": "13800009999", "display_name": "李婷\u202e员人作工"}, "display_name"),
     ],
 )
-def test_bad_sign_up_is_a_field_error_and_saves_nothing(api_client, community, payload, field, sms_box):
+def test_bad_sign_up_is_a_field_error_and_saves_nothing(api_client, community, payload, field, sms_box):  # noqa: F811
     before = _counts()
     body = {**SIGN_UP, "community": community.pk, **payload}
     response = api_client.post(f"{API}auth/signup/", body, format="json")

@@ -466,7 +466,7 @@ def test_signup_preselects_the_community(client, community, other_community):
     assert client.get(reverse("signup"), {"community": "nonsense"}).status_code == 200
 
 
-def test_signup_end_to_end(client, community, sms_box):
+def test_signup_end_to_end(client, community, sms_box):  # noqa: F811
     response = client.post(reverse("signup"), signup_data(community), HTTP_ACCEPT_LANGUAGE="en", follow=True)
     # The number is confirmed first: the code step of the SMS page, nothing saved yet.
     assert response.redirect_chain == [(reverse("sms-login"), 302)]

@@ -125,7 +125,7 @@ def _page_answer(client, response):
     return response.status_code, response["Location"], re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", main)
 
 
-def test_the_sign_up_page_answers_alike_for_registered_and_new_numbers(community, sms_box):
+def test_the_sign_up_page_answers_alike_for_registered_and_new_numbers(community, sms_box):  # noqa: F811
     owner = factories.UserFactory(phone="13900000001")
     taken = Client(HTTP_ACCEPT_LANGUAGE="en")
     fresh = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -158,7 +158,7 @@ def test_the_sign_up_page_answers_alike_for_registered_and_new_e_mail(community,
     assert not User.objects.filter(email="new@example.cn").exists()
 
 
-def test_the_sign_up_api_answers_alike_for_registered_and_new(api_client, community, sms_box, mailoutbox):
+def test_the_sign_up_api_answers_alike_for_registered_and_new(api_client, community, sms_box, mailoutbox):  # noqa: F811
     factories.UserFactory(phone="13900000001", email="taken@example.cn")
     body = {"password": STRONG, "community": community.pk, "accept_terms": True}
     answers = [
@@ -182,7 +182,7 @@ def test_the_sign_up_api_answers_alike_for_registered_and_new(api_client, commun
     assert User.objects.count() == 1
 
 
-def test_a_sign_up_with_a_taken_e_mail_but_a_new_phone_tells_only_the_phone_owner(community, sms_box):
+def test_a_sign_up_with_a_taken_e_mail_but_a_new_phone_tells_only_the_phone_owner(community, sms_box):  # noqa: F811
     factories.UserFactory(email="taken@example.cn")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("signup"), signup_form(community, phone="13900000009", email="taken@example.cn"))
@@ -323,7 +323,7 @@ def test_role_badges_cost_one_query_whatever_the_number_of_commenters(
 # --- Consent, terms and privacy -----------------------------------------------------------
 
 
-def test_sign_up_records_the_consent_versions_and_time(community, sms_box):
+def test_sign_up_records_the_consent_versions_and_time(community, sms_box):  # noqa: F811
     client = Client()
     assert client.post(reverse("signup"), signup_form(community, accept_terms="")).status_code == 400
     before = timezone.now()
@@ -449,7 +449,7 @@ def test_deleting_through_the_api_needs_confirmation_and_the_password(resident):
     assert APIClient().post(f"{API}me/delete/", {"confirm": True}, format="json").status_code == 401
 
 
-def test_an_sms_only_account_deletes_itself_with_a_code(community, sms_box):
+def test_an_sms_only_account_deletes_itself_with_a_code(community, sms_box):  # noqa: F811
     person = services.user_sign_up(password=None, community=community, phone="13900000077", display_name="张阿姨")
     client = page_as(person)
     page = client.get(reverse("account-delete")).content.decode()
@@ -472,3 +472,29 @@ def test_account_delete_service_is_idempotent_and_ends_posts(community, admin_us
     from communities.permissions import roles_for
 
     assert not roles_for(User.objects.get(pk=council.pk)).council_of
+
+
+def test_a_sign_up_held_for_someone_elses_number_never_becomes_its_owners_account(community, sms_box):  # noqa: F811
+    """Someone signs up with a number that is not theirs: the owner, later logging in by SMS
+    with a code of their own, gets a fresh sign-up step, not the stranger's password and name."""
+    Client().post(reverse("signup"), signup_form(community, phone="13900000088", display_name="冒名者"))
+    owner = Client(HTTP_ACCEPT_LANGUAGE="en")
+    from django.core.cache import cache
+
+    cache.delete("smscode:resend:13900000088")  # a minute later
+    owner.post(reverse("sms-login"), {"action": "send", "phone": "13900000088"})
+    needs = owner.post(reverse("sms-login"), {"action": "login", "code": sent_code(sms_box, "13900000088")})
+    assert needs.status_code == 400 and 'name="community"' in needs.content.decode()
+    assert not User.objects.filter(phone="13900000088").exists()
+
+
+def test_a_new_code_asked_for_during_sign_up_still_finishes_it(community, sms_box):  # noqa: F811
+    from django.core.cache import cache
+
+    client = Client()
+    client.post(reverse("signup"), signup_form(community, phone="13900000089"))
+    cache.delete("smscode:resend:13900000089")  # a minute later
+    assert client.post(reverse("sms-login"), {"action": "resend"}).status_code == 200
+    response = client.post(reverse("sms-login"), {"action": "login", "code": sent_code(sms_box, "13900000089")})
+    assert response.status_code == 302
+    assert User.objects.get(phone="13900000089").check_password(STRONG)
