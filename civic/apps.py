@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CivicConfig(AppConfig):
     name = "civic"
     verbose_name = _("Civic portal")
+
+    def ready(self):
+        from communities import signup_confirm
+
+        from . import sms_login
+
+        signup_confirm.register_phone_code_sender(sms_login.send_signup_code)

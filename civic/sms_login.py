@@ -175,6 +175,18 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
     return record
 
 
+def send_signup_code(request, phone, language):
+    """The sign-up pages' and API's confirmation code (communities.signup_confirm calls it)."""
+    from communities.signup_confirm import Throttled as SignUpThrottled
+
+    from .client_ip import client_ip
+
+    try:
+        return code_request(phone=phone, address=client_ip(request), language=language, purpose="signup").pk
+    except Throttled as throttled:
+        raise SignUpThrottled(throttled.message, throttled.wait) from throttled
+
+
 def _code_text(code, language, purpose="login", registered=False):
     language = language if language in Language.values else settings.LANGUAGE_CODE
     with translation.override(language):

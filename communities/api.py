@@ -33,8 +33,8 @@ from .serializers import (
     ResidencyDecisionSerializer,
     ResidencyRequestSerializer,
     ResidencySerializer,
-    SignUpStartedSerializer,
     SignUpSerializer,
+    SignUpStartedSerializer,
     TokenRequestSerializer,
     TokenSerializer,
 )

@@ -34,21 +34,26 @@ class Throttled(Exception):
         self.wait = wait
 
 
+# Sending the SMS code is the SMS login's work (civic.sms_login), a layer above this app: it
+# registers itself here when the portal starts (civic.apps), the way apps register notice kinds.
+_send_phone_code = None
+
+
+def register_phone_code_sender(sender):
+    """`sender(request, phone, language)` sends a sign-up code and returns its record's id;
+    it raises Throttled past the SMS limits."""
+    global _send_phone_code
+    _send_phone_code = sender
+
+
 def start(request, *, password, community, phone=None, email=None, display_name="", preferred_language):
     """Hold a checked sign-up and send the confirmation; "sms" or "email", whichever was used."""
-    from civic import sms_login  # civic builds on communities, not the other way round
-
     consent = (legal.TERMS_VERSION, legal.PRIVACY_VERSION, timezone.now())
     phone = services.normalise_phone(phone)
     if phone:
-        from civic.client_ip import client_ip
-
-        try:
-            code = sms_login.code_request(
-                phone=phone, address=client_ip(request), language=preferred_language, purpose="signup"
-            )
-        except sms_login.Throttled as throttled:
-            raise Throttled(throttled.message, throttled.wait) from throttled
+        if _send_phone_code is None:
+            raise RuntimeError("No SMS code sender is registered (civic.apps registers one).")
+        code_ref = _send_phone_code(request, phone, preferred_language)
         # Bound to the code just sent: only that code finishes this sign-up, so a sign-up held
         # by someone else for a number cannot become its owner's account when the owner later
         # logs in with a code of their own.
@@ -60,7 +65,7 @@ def start(request, *, password, community, phone=None, email=None, display_name=
             display_name=display_name,
             preferred_language=preferred_language,
             consent=consent,
-            code_ref=code.pk,
+            code_ref=code_ref,
         )
         return "sms"
     email = (email or "").strip().lower()
