@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from communities.models import BodyKind, Education, Stage, Typology
 from deliberation.workflow import STEPS, Outcome, Step
 from surveys import ready_made
-from surveys.exports import cell as spreadsheet_safe
+from core.spreadsheets import safe_cell as spreadsheet_safe
 
 from . import charts
 from .dashboard import ACTIONS, AGE_BANDS, SCALES
