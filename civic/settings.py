@@ -42,6 +42,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
+    # API tokens (civic.tokens); before civic, whose admin takes knox's token admin away.
+    "knox",
     "communities",
     "deliberation",
     "surveys",
@@ -57,7 +59,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -210,7 +211,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Mail: a real server through EMAIL_* in production, files under var/mail otherwise.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Files (civic.mail, each 0600) are for development: `check --deploy` fails them with DEBUG off.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "civic.mail.PrivateFileBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -252,7 +254,7 @@ SITE_URL = (
     or "http://127.0.0.1:8000"
 ).rstrip("/")
 
-# SMS: files under var/sms/ by default; `notifications.sms.ConsoleBackend` prints them;
+# SMS: files under var/sms/ by default (each 0600; `check --deploy` fails them with DEBUG off); `notifications.sms.ConsoleBackend` prints them;
 # `notifications.sms.TencentBackend` sends through Tencent Cloud SMS with the keys below.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.FileBackend")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
@@ -306,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-daily": {"task": "notifications.plan_daily", "schedule": 3600.0},
     # Recomputes the city's and each district's dashboard before its cached figures go stale;
     # a view computed by another beat or worker moments ago is skipped.
+    # Tokens idle past API_TOKEN_IDLE_DAYS no longer authenticate; this deletes their rows.
+    "civic-prune-tokens": {"task": "civic.prune_tokens", "schedule": 86400.0},
     "dashboard-keep-warm": {
         "task": "civic.dashboard_keep_warm",
         "schedule": float(DASHBOARD_KEEP_WARM_EVERY),
@@ -316,7 +320,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "civic.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -349,6 +353,17 @@ CIVIC_THROTTLES = {
     "objection_ip": os.environ.get("THROTTLE_OBJECTION_IP", "30/hour"),
     "signup_ip": os.environ.get("THROTTLE_SIGNUP_IP", "10/hour"),
     "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
+}
+# API tokens (civic.tokens, django-rest-knox): per device, stored hashed, ended after
+# API_TOKEN_IDLE_DAYS without use, by logout, or by a password change; a person keeps at
+# most API_TOKEN_LIMIT (the least recently used end first).
+API_TOKEN_IDLE_DAYS = float(os.environ.get("API_TOKEN_IDLE_DAYS", "30"))
+API_TOKEN_LIMIT = int(os.environ.get("API_TOKEN_LIMIT", "10"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civic API",
@@ -409,8 +424,14 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Both bind more than this portal (every subdomain; browsers' preload lists, hard to leave):
+# each is the operator's own choice, never implied by CIVIC_HTTPS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Django's deploy check asks for both; here they are a choice, so it does not warn about them.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+# A load balancer probes /healthz/ over plain http, straight at the process.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

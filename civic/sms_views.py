@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +20,7 @@ from rest_framework.views import APIView
 from communities.models import Community
 from communities.views import _remember_language
 
-from . import sms_login
+from . import sms_login, tokens
 from .client_ip import client_ip
 
 SESSION_PHONE = "sms_login_phone"
@@ -145,8 +144,7 @@ class SmsLoginView(SmsEndpoint):
                 language=_language(),
             )
         )
-        token, _created = Token.objects.get_or_create(user=result.user)
-        return Response({"token": token.key, "created": result.created})
+        return Response({"token": tokens.issue(result.user), "created": result.created})
 
 
 # The page

@@ -95,7 +95,8 @@ class MeSerializer(serializers.Serializer):
 
 
 class SignedUpSerializer(MeSerializer):
-    token = serializers.CharField(source="auth_token.key")
+    # The key civic.tokens.issue just made; only its hash is stored.
+    token = serializers.CharField(source="issued_token")
 
 
 class ProfileUpdateSerializer(serializers.Serializer):

@@ -25,9 +25,9 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
 
+from civic import tokens
 from communities import services as community_services
 from communities.models import BodyKind, Residency
 from deliberation import clock
@@ -137,7 +137,7 @@ def _build_world():
         hours="周三下午",
         how_to_apply="直接来访",
     )
-    w.tokens = {role: Token.objects.create(user=getattr(w, role)).key for role in ROLES[1:]}
+    w.tokens = {role: tokens.issue(getattr(w, role)) for role in ROLES[1:]}
     return w
 
 

@@ -30,7 +30,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
 from communities import services as community_services
@@ -101,7 +100,6 @@ def _build_world():
     w.evaluator = factories.evaluator(actor=root)
     w.street_official = factories.official(street=street, actor=root)
     w.district_official = factories.official(district=district, actor=root)
-    w.token = Token.objects.create(user=w.staff)
     _deliberation(w)
     _neighbour_deliberation(w)
     _surveys_and_activities(w)
@@ -820,7 +818,6 @@ PUBLIC_IN_ADMIN = {"communities.District", "communities.Street"}
 
 ADMIN_TARGETS = {
     "auth.Group": lambda w: Group.objects.get(name="Committee staff"),
-    "authtoken.TokenProxy": lambda w: TokenProxy.objects.get(pk=w.token.pk),
     "communities.District": lambda w: w.district,
     "communities.Street": lambda w: w.street,
     "communities.Community": lambda w: w.target,

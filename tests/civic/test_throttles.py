@@ -10,11 +10,10 @@ import uuid
 import pytest
 import time_machine
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from civic import throttling
+from civic import throttling, tokens
 from civic.client_ip import client_ip
 from communities.models import User
 from deliberation import services
@@ -45,7 +44,7 @@ def topic(community, admin_user):
 
 def token_client(user, address="203.0.113.7"):
     client = APIClient(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)}")
     return client
 
 
