@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # A lost database answers 503 with a short page (or JSON under /api/), not a traceback.
     "civic.middleware.DatabaseUnavailableMiddleware",
+    # A NUL byte in a query parameter answers 400, before it can reach PostgreSQL.
+    "civic.middleware.UnreadableQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -324,6 +326,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # civic.api's parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
+    "DEFAULT_PARSER_CLASSES": ["civic.api.JSONParser", "civic.api.FormParser", "civic.api.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "civic.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
