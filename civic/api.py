@@ -6,7 +6,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,45 +19,6 @@ from . import throttling, uploads
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-def _refuse_large_body(parser_context, limit):
-    """A body over `limit` (by its Content-Length) is refused before a byte of it is read."""
-    request = (parser_context or {}).get("request")
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
-    except ValueError:
-        length = 0
-    if limit is not None and length > limit:
-        raise RequestDataTooBig(_("The request is too large."))
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's, with JSON nested past Python's recursion limit (`[` x 5000) a 400, not a 500,
-    and a body over DATA_UPLOAD_MAX_MEMORY_SIZE a 413 before it is read."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        _refuse_large_body(parser_context, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError(_("JSON parse error: nested too deeply.")) from None
-
-
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        _refuse_large_body(parser_context, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return super().parse(stream, media_type, parser_context)
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    """Multipart for endpoints that take no file (the default): a body over the form-field
-    limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is refused with 413 before it is parsed, so 50 MB sent
-    to auth/token/ is never written to disk. Endpoints that take files list DRF's parser."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        _refuse_large_body(parser_context, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return super().parse(stream, media_type, parser_context)
 
 
 def _validation_detail(exc):

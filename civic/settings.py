@@ -181,6 +181,8 @@ AXES_LOCKOUT_CALLABLE = "communities.lockout.lockout_response"
 # The records hold residents' addresses and are no staff business: operators list and clear
 # them with `manage.py axes_list_attempts` and `axes_reset_username <name>`.
 AXES_ENABLE_ADMIN = False
+# Its start-up line ("AXES: BEGIN ...") from every process buries `make run`'s banner.
+AXES_VERBOSE = env_bool("AXES_VERBOSE", not DEBUG)
 
 # django-guardian: permissions live in direct foreign-key tables; no anonymous user row.
 ANONYMOUS_USER_NAME = None
@@ -281,20 +283,26 @@ else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # A host named, though the transport needs none: else kombu warns "No hostname was
+    # supplied" on every connection, burying `make run`'s banner.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.5,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's schedule file; civic.celery's scheduler makes its directory (a fresh deployment has
+# no var/), or stops saying what to do when it cannot.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULER = "civic.celery:PersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Idempotent (one deliberation day per community and month, held by a unique constraint),
     # so running it often, or from two beat processes, only closes gaps sooner.
@@ -326,8 +334,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    # civic.api's parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
-    "DEFAULT_PARSER_CLASSES": ["civic.api.JSONParser", "civic.api.FormParser", "civic.api.MultiPartParser"],
+    # civic.parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
+    "DEFAULT_PARSER_CLASSES": ["civic.parsers.JSONParser", "civic.parsers.FormParser", "civic.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "civic.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

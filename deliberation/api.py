@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from civic.api import FormParser, JSONParser  # deep JSON 400, large bodies 413
+from civic.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 from communities.api import ListFiltersOnly
 from communities.permissions import can
 

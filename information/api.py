@@ -11,7 +11,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from civic.api import FormParser, JSONParser  # deep JSON 400, large bodies 413
+from civic.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 from communities.permissions import can
 
 from . import selectors, services, uploads

@@ -582,6 +582,8 @@ OWN_RECORDS = {
     "POST /api/v1/notifications/read-all/": "marks the requester's own inbox read",
     "POST /api/v1/residencies/": "anyone signed in may ask to join a community; its staff decide",
     "POST /api/v1/follows/": "topics are public records; following one subscribes only the requester",
+    "POST /api/v1/auth/logout/": "ends the token the request was sent with, no one else's",
+    "POST /api/v1/auth/logout-all/": "ends every token of the requester, no one else's",
 }
 
 
@@ -645,6 +647,20 @@ def test_outsiders_are_refused(w, operation, who):
 def test_own_record_endpoints_need_a_login(w, operation):
     response = send(w, "anonymous", operation, Call(None))
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("operation", ["POST /api/v1/auth/logout/", "POST /api/v1/auth/logout-all/"])
+def test_logging_out_ends_only_the_callers_own_tokens(w, operation):
+    from civic import tokens
+
+    others = {who: tokens.issue(getattr(w, who)) for who in ("staff", "neighbour_staff", "author")}
+    caller = APIClient()
+    caller.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(w.resident)}")
+    assert caller.post(operation.split(" ", 1)[1]).status_code == 204
+    for who, key in others.items():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert client.get(f"{API}me/").status_code == 200, who
 
 
 # Nested references: an object of the requester's own scope naming one outside it.
