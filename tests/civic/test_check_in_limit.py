@@ -12,7 +12,7 @@ import time_machine
 from civic import throttling
 from surveys import services
 from surveys.models import Attendance
-from tests.surveys.conftest import city  # noqa: F401  (a fixture)
+from tests.surveys.conftest import _english, api_client, city, client  # noqa: F401  (fixtures: English, the city)
 from tests.surveys.test_activities import publish
 
 pytestmark = pytest.mark.django_db
