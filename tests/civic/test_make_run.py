@@ -291,3 +291,48 @@ def test_make_run_is_quiet_and_stops_cleanly(tmp_path):
     assert "ERROR" not in shutdown and "SIGKILL" not in shutdown, shutdown
     assert "exited with 'signal" not in shutdown
     assert "worker.1 stopped" in shutdown and "beat.1 stopped" in shutdown
+
+
+# Issue 12: verify_trail as a newcomer runs it, and bench/notices.py's database
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_make_verify_trail_runs_in_a_make_run_checkout(tmp_path):
+    """No SECRET_KEY, no DEBUG in the environment, as after `make run`: the target still runs."""
+    env = {k: v for k, v in _env(tmp_path, DATABASE_URL=_database_url()).items() if k not in {"SECRET_KEY", "DEBUG"}}
+    plain = subprocess.run(
+        [sys.executable, "manage.py", "verify_trail"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "SECRET_KEY must be set when DEBUG is off" in plain.stderr  # what README used to give
+    result = subprocess.run(["make", "-s", "verify-trail"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Trail intact" in result.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make verify-trail" in readme
+
+
+@pytest.mark.postgres
+def test_bench_notices_creates_its_database(tmp_path):
+    import uuid
+
+    import psycopg2
+
+    db = connection.settings_dict
+    name = f"civic_bench_probe_{uuid.uuid4().hex[:8]}"
+    url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+    server = psycopg2.connect(
+        dbname="postgres", user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"] or None, port=db["PORT"] or None
+    )
+    server.autocommit = True
+    try:
+        result = subprocess.run(
+            [sys.executable, "bench/notices.py", "--help"],
+            cwd=ROOT, env=_env(tmp_path, DATABASE_URL=url), capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        with server.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            assert cursor.fetchone() is not None
+    finally:
+        with server.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        server.close()
