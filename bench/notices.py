@@ -49,7 +49,7 @@ from django.utils import timezone  # noqa: E402
 
 from civic.celery import app  # noqa: E402
 from communities import services as community_services  # noqa: E402
-from communities.models import Community, Residency, Street, District, User  # noqa: E402
+from communities.models import Community, District, Residency, Street, User  # noqa: E402
 from deliberation import services as deliberation_services  # noqa: E402
 from notifications import tasks  # noqa: E402
 from notifications.models import Delivery, Notice  # noqa: E402

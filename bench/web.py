@@ -127,8 +127,8 @@ class Targets:
         from django.contrib.auth import get_user_model
         from django.db.models import Count, Q
 
-        from civic import tokens
         from communities.models import Residency
+        from core import tokens
         from deliberation.models import Meeting, Topic
         from deliberation.workflow import CONSULTATION_STEPS
 

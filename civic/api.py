@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from communities.errors import Conflict
+from core.attempts import TooManyAttempts
 
-from . import throttling, uploads
+from . import uploads
 
 
 class Pagination(PageNumberPagination):
@@ -43,7 +44,7 @@ def exception_handler(exc, context):
         return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, TooManyFieldsSent):
         return Response({"detail": _("Too many fields in one request.")}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, throttling.Throttled):  # a service's own limit (civic.throttling)
+    if isinstance(exc, TooManyAttempts):  # a service's own attempt limit (core.attempts)
         response = Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         response["Retry-After"] = str(exc.wait)
         return response

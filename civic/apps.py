@@ -7,4 +7,6 @@ class CivicConfig(AppConfig):
     verbose_name = _("Civic portal")
 
     def ready(self):
-        from . import checks, tokens  # noqa: F401  (deploy checks; tokens end on a password change)
+        from core import tokens  # noqa: F401  (tokens end on a password change)
+
+        from . import checks  # noqa: F401  (deploy checks)

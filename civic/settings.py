@@ -42,7 +42,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
-    # API tokens (civic.tokens); before civic, whose admin takes knox's token admin away.
+    # API tokens (core.tokens); before civic, whose admin takes knox's token admin away.
     "knox",
     "communities",
     "deliberation",
@@ -330,12 +330,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "civic.tokens.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    # civic.parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
-    "DEFAULT_PARSER_CLASSES": ["civic.parsers.JSONParser", "civic.parsers.FormParser", "civic.parsers.MultiPartParser"],
+    # core.parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "civic.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -366,7 +366,7 @@ CIVIC_THROTTLES = {
     "signup_ip": os.environ.get("THROTTLE_SIGNUP_IP", "10/hour"),
     "login_ip": os.environ.get("THROTTLE_LOGIN_IP", "30/min"),
 }
-# API tokens (civic.tokens, django-rest-knox): per device, stored hashed, ended after
+# API tokens (core.tokens, django-rest-knox): per device, stored hashed, ended after
 # API_TOKEN_IDLE_DAYS without use, by logout, or by a password change; a person keeps at
 # most API_TOKEN_LIMIT (the least recently used end first).
 API_TOKEN_IDLE_DAYS = float(os.environ.get("API_TOKEN_IDLE_DAYS", "30"))

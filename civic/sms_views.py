@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from communities.models import Community
 from communities.views import _remember_language
+from core import tokens
 
-from . import sms_login, tokens
+from . import sms_login
 from .client_ip import client_ip
 
 SESSION_PHONE = "sms_login_phone"

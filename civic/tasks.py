@@ -28,6 +28,6 @@ def dashboard_keep_warm():
 
 @shared_task(name="civic.prune_tokens")
 def prune_tokens():
-    from . import tokens
+    from core import tokens
 
     return tokens.prune()

@@ -38,35 +38,6 @@ class Throttled(Exception):
         super().__init__(self.message)
 
 
-class TooManyAttempts(Throttled):
-    """Too many wrong guesses of a short code (an activity's check-in code): 429 with `message`."""
-
-    def __init__(self, wait, message):
-        Exception.__init__(self, message)
-        self.wait = max(int(wait), 1)
-        self.message = message
-
-
-def attempts_left(bucket, ident, limit, period):
-    """Before a guess: raise nothing while fewer than `limit` wrong guesses fell in this
-    window; returns the window's key, to pass to `wrong_guess`. Else the seconds to wait."""
-    now = time.time()
-    window = int(now // period)
-    key = f"attempts:{bucket}:{ident}:{window}"
-    if (cache.get(key) or 0) >= limit:
-        return key, math.ceil((window + 1) * period - now)
-    return key, None
-
-
-def wrong_guess(key, period):
-    """Count one wrong guess in the window `attempts_left` named (shared through Redis)."""
-    cache.add(key, 0, period)
-    try:
-        cache.incr(key)
-    except ValueError:  # the window's key expired between add and incr
-        cache.add(key, 1, period)
-
-
 def logging_in_too_fast(wait):
     return ngettext(
         "Too many logins from your connection; please wait %(seconds)d second.",

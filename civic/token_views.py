@@ -1,4 +1,4 @@
-"""The API's logout endpoints: end this device's token, or every one of the caller's (civic.tokens)."""
+"""The API's logout endpoints: end this device's token, or every one of the caller's (core.tokens)."""
 
 from django.contrib.auth.signals import user_logged_out
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -7,8 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .tokens import TokenAuthentication, end_all
-
+from core.tokens import TokenAuthentication, end_all
 
 NO_CONTENT = OpenApiResponse(description="Done; nothing to return.")
 NOT_LOGGED_IN = OpenApiResponse(description="No valid token was sent.")

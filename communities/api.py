@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from civic import tokens
 from civic.throttling import PostThrottle
+from core import tokens
 
 from . import lockout, services
 from .filters import CommunityFilter, ResidencyFilter
@@ -89,7 +89,7 @@ class TokenView(CredentialsEndpoint):
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut()
             raise InvalidCredentials()
-        # A new token for each device asking (civic.tokens): logging in again elsewhere
+        # A new token for each device asking (core.tokens): logging in again elsewhere
         # does not hand out, or end, another device's key.
         return Response({"token": tokens.issue(serializer.validated_data["user"])})
 

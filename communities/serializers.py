@@ -95,7 +95,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class SignedUpSerializer(MeSerializer):
-    # The key civic.tokens.issue just made; only its hash is stored.
+    # The key core.tokens.issue just made; only its hash is stored.
     token = serializers.CharField(source="issued_token")
 
 

@@ -15,9 +15,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from civic.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 from communities.api import ListFiltersOnly
 from communities.permissions import can
+from core.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 
 from . import selectors, services
 from .filters import MeetingFilter, TopicFilter

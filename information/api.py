@@ -11,8 +11,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from civic.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 from communities.permissions import can
+from core.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 
 from . import selectors, services, uploads
 from .filters import AnnouncementFilter, ServiceFilter

@@ -15,10 +15,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from civic import throttling
 from communities.errors import Conflict
 from communities.models import Body, Residency
 from communities.permissions import can, roles_for
+from core import attempts
 
 from . import ready_made, selectors
 from .models import (
@@ -636,7 +636,7 @@ def attendance_check_in(*, actor, activity, code, now=None):
     _attendance_window(activity, now)
     if now > activity.ends_at + CHECK_IN_LATE:
         raise Conflict(_("Check-in for this activity has closed."))
-    key, wait = throttling.attempts_left(
+    key, wait = attempts.attempts_left(
         "check-in", f"{activity.pk}:{actor.pk}", CHECK_IN_ATTEMPTS, CHECK_IN_ATTEMPT_WINDOW
     )
     if wait:
@@ -646,9 +646,9 @@ def attendance_check_in(*, actor, activity, code, now=None):
             "Too many wrong check-in codes. Please wait %(minutes)d minutes, or ask the staff at the activity to check you in.",
             minutes,
         ) % {"minutes": minutes}
-        raise throttling.TooManyAttempts(wait, message)
+        raise attempts.TooManyAttempts(wait, message)
     if not secrets.compare_digest(str(code or "").strip(), activity.check_in_code):
-        throttling.wrong_guess(key, CHECK_IN_ATTEMPT_WINDOW)
+        attempts.wrong_guess(key, CHECK_IN_ATTEMPT_WINDOW)
         raise ValidationError({"code": _("This is not the activity's check-in code.")})
     return Attendance.objects.get_or_create(
         activity=activity, user=actor, defaults={"method": Attendance.Method.CODE, "checked_in_at": now}

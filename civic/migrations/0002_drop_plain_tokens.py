@@ -1,4 +1,4 @@
-"""API tokens move to django-rest-knox (civic.tokens), which stores only their hashes.
+"""API tokens move to django-rest-knox (core.tokens), which stores only their hashes.
 
 The old table (rest_framework.authtoken) kept every key in clear and none ever ended: it is
 dropped, so each API client logs in once more and gets a per-device token that does end.

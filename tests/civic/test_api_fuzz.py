@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.views import APIView
 
-from civic import tokens
 from communities import services as community_services
 from communities.models import BodyKind, Residency
+from core import tokens
 from deliberation import clock
 from deliberation import services as deliberation
 from deliberation.models import TopicCategory
@@ -169,13 +169,12 @@ def flatmap_path_parameters(context, path_parameters):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            w = _build_world()
-            KNOWN_IDS.update(_known_ids(w))
-            yield w
-            KNOWN_IDS.clear()
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        w = _build_world()
+        KNOWN_IDS.update(_known_ids(w))
+        yield w
+        KNOWN_IDS.clear()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -172,7 +172,7 @@ def _deliberation(w):
         )
     w.voting = _raise_to_resolve(w.author, w.staff, w.held, now - 20 * day, title="规范宠物管理")
     with _at(now - datetime.timedelta(minutes=50)):
-        deliberation.attendance_record(actor=w.staff, meeting=w.held, entries={m: "present" for m in w.council})
+        deliberation.attendance_record(actor=w.staff, meeting=w.held, entries=dict.fromkeys(w.council, "present"))
     # A meeting held 35 days ago adopted three topics, now publicized, implemented, evaluated.
     with _at(now - 40 * day):
         past = deliberation.meeting_schedule(
@@ -181,7 +181,7 @@ def _deliberation(w):
     titles = ("公示议题", "实施议题", "评议议题")
     adopted = [_raise_to_resolve(w.author, w.staff, past, now - 38 * day, title=t) for t in titles]
     with _at(past.starts_at + datetime.timedelta(minutes=5)):
-        deliberation.attendance_record(actor=w.staff, meeting=past, entries={m: "present" for m in w.council})
+        deliberation.attendance_record(actor=w.staff, meeting=past, entries=dict.fromkeys(w.council, "present"))
     w.publicized = _adopt(w, adopted[0], past, now - day)
     w.implementing = _adopt(w, adopted[1], past, now - 30 * day)
     w.evaluating = _adopt(w, adopted[2], past, now - 34 * day)
@@ -350,10 +350,9 @@ def _evaluation(w):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield _build_world()
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -651,7 +650,7 @@ def test_own_record_endpoints_need_a_login(w, operation):
 
 @pytest.mark.parametrize("operation", ["POST /api/v1/auth/logout/", "POST /api/v1/auth/logout-all/"])
 def test_logging_out_ends_only_the_callers_own_tokens(w, operation):
-    from civic import tokens
+    from core import tokens
 
     others = {who: tokens.issue(getattr(w, who)) for who in ("staff", "neighbour_staff", "author")}
     caller = APIClient()

@@ -9,7 +9,7 @@ import datetime
 import pytest
 import time_machine
 
-from civic import throttling
+from core import attempts
 from surveys import services
 from surveys.models import Attendance
 from tests.surveys.conftest import _english, api_client, city, client  # noqa: F401  (fixtures: English, the city)
@@ -74,5 +74,5 @@ def test_the_count_is_in_the_shared_cache(city, settings):  # noqa: F811
         elsewhere = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
         (key,) = elsewhere.keys(f"*attempts:check-in:{activity.pk}:{city.resident.pk}:*")
         assert int(elsewhere.get(key)) == services.CHECK_IN_ATTEMPTS
-        with pytest.raises(throttling.TooManyAttempts):
+        with pytest.raises(attempts.TooManyAttempts):
             services.attendance_check_in(actor=city.resident, activity=activity, code=activity.check_in_code)

@@ -55,7 +55,7 @@ def test_a_resident_locked_out_of_check_in_is_told_why(browser_page, live_server
     page.screenshot(path=f"{SHOTS}/check-in-locked-zh-360.png", full_page=True)
 
 
-def test_an_address_with_a_nul_byte_shows_a_page_that_leads_home(browser_page, live_server):
+def test_an_address_with_a_nul_byte_shows_a_page_that_leads_home(browser_page, live_server):  # noqa: F811
     from playwright.sync_api import expect
 
     page = browser_page

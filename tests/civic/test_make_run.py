@@ -9,6 +9,7 @@
   stops everything with no ERROR line and nothing killed.
 """
 
+import contextlib
 import datetime
 import os
 import signal
@@ -55,10 +56,8 @@ def _wait(predicate, timeout, step=0.2):
 
 def _stop(process, sig=signal.SIGTERM, timeout=30):
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -73,11 +72,11 @@ def _stop(process, sig=signal.SIGTERM, timeout=30):
 def test_beat_makes_its_var_directory_on_a_fresh_deployment(tmp_path, settings):
     env = _env(tmp_path / "fresh", DATABASE_URL=_database_url(), REDIS_URL=settings.REDIS_URL)
     assert not (tmp_path / "fresh").exists()
-    log = open(tmp_path / "beat.log", "wb")
-    beat = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "civic", "beat", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    with open(tmp_path / "beat.log", "wb") as log:
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "civic", "beat", "--loglevel", "WARNING"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     try:
         var = tmp_path / "fresh" / "var"
         assert _wait(lambda: any(var.glob("celerybeat-schedule*")), 60), (tmp_path / "beat.log").read_text()
@@ -205,11 +204,11 @@ def _make_run(tmp_path, redis_url, web_port):
         PYTHONUNBUFFERED="1",
     )
     env.pop("LOG_LEVEL")
-    log = open(tmp_path / "make-run.log", "wb")
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "bin" / "honcho-dev"), "-f", "Procfile.dev", "start"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    with open(tmp_path / "make-run.log", "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "bin" / "honcho-dev"), "-f", "Procfile.dev", "start"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
 
 
 def _send(redis_url, name, **options):
@@ -253,7 +252,7 @@ def test_make_run_on_redis_survives_a_redis_restart(tmp_path):
         def token_pruned():
             try:
                 _send(redis.url, "civic.prune_tokens")
-            except Exception:  # noqa: BLE001 - Redis may still be loading
+            except Exception:
                 return False
             return _wait(lambda: not AuthToken.objects.filter(user=person).exists(), 10, step=0.5)
 

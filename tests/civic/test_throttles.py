@@ -23,7 +23,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # The start of a minute, so that a test's posts all fall in one fixed window.
-T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
 TOO_FAST = "You are posting too fast; please wait"
 

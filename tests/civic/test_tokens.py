@@ -13,7 +13,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from civic import tokens
+from core import tokens
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_the_idle_days_come_from_the_setting():
     from knox.settings import knox_settings
 
     assert settings.API_TOKEN_IDLE_DAYS == 30
-    assert knox_settings.TOKEN_TTL == datetime.timedelta(days=30)
+    assert datetime.timedelta(days=30) == knox_settings.TOKEN_TTL
     assert knox_settings.AUTO_REFRESH is True
     assert knox_settings.AUTH_HEADER_PREFIX == "Token"
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from civic import tokens
+from core import tokens
 from deliberation import services
 from deliberation.models import (
     COMMENT_MAX,
@@ -613,7 +613,7 @@ def race(*calls):
         try:
             barrier.wait()
             results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the race's loser is part of the result
+        except Exception as exc:
             results[index] = exc
         finally:
             connection.close()

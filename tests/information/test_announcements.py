@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from civic import tokens
+from core import tokens
 from information import services
 from information.models import Announcement, AnnouncementRead, Attachment, Category
 from notifications import services as notice_services

@@ -48,7 +48,7 @@ def prune():
     return AuthToken.objects.filter(expiry__lt=timezone.now()).delete()[0]
 
 
-@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="civic.tokens.password_change")
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="core.tokens.password_change")
 def end_tokens_on_password_change(sender, instance, created, **kwargs):
     # set_password() keeps the new raw password in `_password` until the save that stores it
     # (AbstractBaseUser.save reads it to call password_changed); check_password's hash upgrade
@@ -77,7 +77,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    target_class = "civic.tokens.TokenAuthentication"
+    target_class = "core.tokens.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):
