@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test messages bench bench-scale clean-var
+.PHONY: run test messages bench bench-scale clean-var verify-trail
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -24,7 +24,12 @@ run: $(VENV)/.requirements
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py portal_banner --host "$(HOST)" --port "$(PORT)"
-	DEBUG=$${DEBUG:-1} CIVIC_ADDR="$(HOST):$(PORT)" $(VENV)/bin/honcho -f Procfile.dev start
+	DEBUG=$${DEBUG:-1} CIVIC_ADDR="$(HOST):$(PORT)" $(PY) bin/honcho-dev -f Procfile.dev start
+
+# Check every topic's hash chain. DEBUG defaults to 1 as for `make run` (no SECRET_KEY
+# needed); a production environment (DEBUG=0, SECRET_KEY, DATABASE_URL) is used as it is.
+verify-trail: $(VENV)/.requirements
+	DEBUG=$${DEBUG:-1} $(PY) manage.py verify_trail
 
 test: $(VENV)/.requirements-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,7 +1,9 @@
 """Benchmark: fan a meeting notice out to a community of 100,000 residents.
 
-    createdb -h 127.0.0.1 -U postgres civic_bench
-    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/civic_bench .venv/bin/python bench/notices.py
+    .venv/bin/python bench/notices.py
+
+DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/civic_bench, as for bench/web.py,
+and the database is created when it does not exist yet.
 
 It migrates the database, lays down one community with N verified residents (once; reruns
 reuse them), schedules a meeting inside the notice lead time through the deliberation
@@ -29,9 +31,14 @@ BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
 os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civic_bench")
 
 import django  # noqa: E402
 
+from bench.web import ensure_database  # noqa: E402
+
+if __name__ == "__main__":
+    ensure_database()  # CREATE DATABASE when it does not exist yet, before Django connects
 django.setup()
 
 from django.conf import settings  # noqa: E402
@@ -42,7 +49,7 @@ from django.utils import timezone  # noqa: E402
 
 from civic.celery import app  # noqa: E402
 from communities import services as community_services  # noqa: E402
-from communities.models import Community, Residency, Street, District, User  # noqa: E402
+from communities.models import Community, District, Residency, Street, User  # noqa: E402
 from deliberation import services as deliberation_services  # noqa: E402
 from notifications import tasks  # noqa: E402
 from notifications.models import Delivery, Notice  # noqa: E402

@@ -126,9 +126,9 @@ class Targets:
     def __init__(self, posting_clients):
         from django.contrib.auth import get_user_model
         from django.db.models import Count, Q
-        from rest_framework.authtoken.models import Token
 
         from communities.models import Residency
+        from core import tokens
         from deliberation.models import Meeting, Topic
         from deliberation.workflow import CONSULTATION_STEPS
 
@@ -156,7 +156,7 @@ class Targets:
             )
             .order_by("pk")[:posting_clients]
         )
-        self.tokens = [Token.objects.get_or_create(user=user)[0].key for user in residents]
+        self.tokens = [tokens.issue(user) for user in residents]
         self.dashboard_cookie = session_cookie(get_user_model().objects.get(username="official"))
         # Logged in, the topic page is rendered for the reader every time: its cost uncached.
         reader = (

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from communities.errors import Conflict
+from core.attempts import TooManyAttempts
 
 from . import uploads
 
@@ -43,6 +44,10 @@ def exception_handler(exc, context):
         return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, TooManyFieldsSent):
         return Response({"detail": _("Too many fields in one request.")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, TooManyAttempts):  # a service's own attempt limit (core.attempts)
+        response = Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        response["Retry-After"] = str(exc.wait)
+        return response
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):

@@ -12,7 +12,7 @@ from information import api as information_api
 from notifications import api as notifications_api
 from surveys import api as surveys_api
 
-from . import dashboard_views, opendata, personal_data_views, sms_views
+from . import dashboard_views, opendata, personal_data_views, sms_views, token_views
 
 router = SimpleRouter()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
@@ -43,6 +43,8 @@ urlpatterns = [
     path("auth/signup/", communities_api.SignUpView.as_view(), name="api-signup"),
     path("auth/sms-code/", sms_views.SmsCodeView.as_view(), name="api-sms-code"),
     path("auth/sms-login/", sms_views.SmsLoginView.as_view(), name="api-sms-login"),
+    path("auth/logout/", token_views.LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", token_views.LogoutAllView.as_view(), name="api-logout-all"),
     path("open-data/decisions/", opendata.DecisionExportView.as_view(), name="api-open-data-decisions"),
     path("me/", communities_api.MeView.as_view(), name="api-me"),
     path("me/export/", personal_data_views.ExportView.as_view(), name="api-me-export"),

@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import formats
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from communities.models import BodyKind, Education, Stage, Typology
+from core.spreadsheets import safe_cell as spreadsheet_safe
 from deliberation.workflow import STEPS, Outcome, Step
 from surveys import ready_made
-from surveys.exports import cell as spreadsheet_safe
 
 from . import charts
 from .dashboard import ACTIONS, AGE_BANDS, SCALES

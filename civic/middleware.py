@@ -1,9 +1,9 @@
-"""What a request answers when the database goes away under it."""
+"""What a request answers when the database goes away under it, or when it cannot be read."""
 
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -40,3 +40,22 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
+
+
+class UnreadableQueryMiddleware:
+    """A NUL byte in a query parameter (`?kind=%00x`, an admin list's `?step__exact=%00x`)
+    answers 400 before any view: PostgreSQL takes no NUL in a string, so it would otherwise
+    reach the database and answer 500. The API answers JSON `{"detail"}`, pages a short page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.GET.lists()
+        if "\x00" in request.path or any("\x00" in key or "\x00" in "".join(values) for key, values in query):
+            log.warning("Refused a NUL byte in %s %s", request.method, request.path.replace("\x00", "\\x00"))
+            if request.path.startswith("/api/"):
+                detail = _("A query parameter holds a NUL character, which no field takes.")
+                return JsonResponse({"detail": detail}, status=400)
+            return HttpResponseBadRequest(render_to_string("400.html"))
+        return self.get_response(request)

@@ -26,6 +26,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
 from communities.models import Community, District, Street
+from core.spreadsheets import safe_row
 from deliberation.models import Topic, TrailEntry, TrailKind, Vote
 from deliberation.workflow import STEPS, Outcome, Step
 
@@ -235,7 +236,7 @@ def csv_stream(topics):
         ordered = {pk: n for n, pk in enumerate(chunk)}
         batch = sorted(topics.filter(pk__in=chunk), key=lambda topic: ordered[topic.pk])
         for row in decision_rows(batch):
-            writer.writerow(csv_row(row))
+            writer.writerow(safe_row(csv_row(row)))
         yield flush()
 
 

@@ -42,6 +42,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
+    # API tokens (core.tokens); before civic, whose admin takes knox's token admin away.
+    "knox",
     "communities",
     "deliberation",
     "surveys",
@@ -57,7 +59,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # A lost database answers 503 with a short page (or JSON under /api/), not a traceback.
     "civic.middleware.DatabaseUnavailableMiddleware",
+    # A NUL byte in a query parameter answers 400, before it can reach PostgreSQL.
+    "civic.middleware.UnreadableQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -178,6 +181,8 @@ AXES_LOCKOUT_CALLABLE = "communities.lockout.lockout_response"
 # The records hold residents' addresses and are no staff business: operators list and clear
 # them with `manage.py axes_list_attempts` and `axes_reset_username <name>`.
 AXES_ENABLE_ADMIN = False
+# Its start-up line ("AXES: BEGIN ...") from every process buries `make run`'s banner.
+AXES_VERBOSE = env_bool("AXES_VERBOSE", not DEBUG)
 
 # django-guardian: permissions live in direct foreign-key tables; no anonymous user row.
 ANONYMOUS_USER_NAME = None
@@ -210,7 +215,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Mail: a real server through EMAIL_* in production, files under var/mail otherwise.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# Files (civic.mail, each 0600) are for development: `check --deploy` fails them with DEBUG off.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "civic.mail.PrivateFileBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
@@ -252,7 +258,7 @@ SITE_URL = (
     or "http://127.0.0.1:8000"
 ).rstrip("/")
 
-# SMS: files under var/sms/ by default; `notifications.sms.ConsoleBackend` prints them;
+# SMS: files under var/sms/ by default (each 0600; `check --deploy` fails them with DEBUG off); `notifications.sms.ConsoleBackend` prints them;
 # `notifications.sms.TencentBackend` sends through Tencent Cloud SMS with the keys below.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.FileBackend")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
@@ -277,20 +283,26 @@ else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # A host named, though the transport needs none: else kombu warns "No hostname was
+    # supplied" on every connection, burying `make run`'s banner.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.5,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's schedule file; civic.celery's scheduler makes its directory (a fresh deployment has
+# no var/), or stops saying what to do when it cannot.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULER = "civic.celery:PersistentScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Idempotent (one deliberation day per community and month, held by a unique constraint),
     # so running it often, or from two beat processes, only closes gaps sooner.
@@ -306,6 +318,8 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-daily": {"task": "notifications.plan_daily", "schedule": 3600.0},
     # Recomputes the city's and each district's dashboard before its cached figures go stale;
     # a view computed by another beat or worker moments ago is skipped.
+    # Tokens idle past API_TOKEN_IDLE_DAYS no longer authenticate; this deletes their rows.
+    "civic-prune-tokens": {"task": "civic.prune_tokens", "schedule": 86400.0},
     "dashboard-keep-warm": {
         "task": "civic.dashboard_keep_warm",
         "schedule": float(DASHBOARD_KEEP_WARM_EVERY),
@@ -316,10 +330,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # core.parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "civic.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -352,6 +368,17 @@ CIVIC_THROTTLES = {
     # Password-reset mails: per e-mail address (so per account) and per client address.
     "password_reset": os.environ.get("THROTTLE_PASSWORD_RESET", "3/hour"),
     "password_reset_ip": os.environ.get("THROTTLE_PASSWORD_RESET_IP", "10/hour"),
+}
+# API tokens (core.tokens, django-rest-knox): per device, stored hashed, ended after
+# API_TOKEN_IDLE_DAYS without use, by logout, or by a password change; a person keeps at
+# most API_TOKEN_LIMIT (the least recently used end first).
+API_TOKEN_IDLE_DAYS = float(os.environ.get("API_TOKEN_IDLE_DAYS", "30"))
+API_TOKEN_LIMIT = int(os.environ.get("API_TOKEN_LIMIT", "10"))
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Civic API",
@@ -412,8 +439,14 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS") or (31_536_000 if HTTPS else 0))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Both bind more than this portal (every subdomain; browsers' preload lists, hard to leave):
+# each is the operator's own choice, never implied by CIVIC_HTTPS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Django's deploy check asks for both; here they are a choice, so it does not warn about them.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+# A load balancer probes /healthz/ over plain http, straight at the process.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

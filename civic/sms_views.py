@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +22,7 @@ from communities import signup_confirm
 from communities.forms import ConsentField
 from communities.models import Community
 from communities.views import _remember_language, welcome_message
+from core import tokens
 from core.text import TextField, TextSerializerField, validate_display_name
 
 from . import sms_login
@@ -162,8 +162,7 @@ class SmsLoginView(SmsEndpoint):
                 accept_terms=data.get("accept_terms", False),
             )
         )
-        token, _created = Token.objects.get_or_create(user=result.user)
-        return Response({"token": token.key, "created": result.created})
+        return Response({"token": tokens.issue(result.user), "created": result.created})
 
 
 # The page

@@ -1,4 +1,4 @@
-"""The portal's own background work: keeping the officials' dashboards warm. Thin: it takes
+"""The portal's own background work: keeping the officials' dashboards warm, pruning idle API tokens. Thin: it takes
 what names a view (scope and filters, as JSON), or nothing, and calls civic.dashboard."""
 
 from celery import shared_task
@@ -24,3 +24,10 @@ def dashboard_keep_warm():
     from . import dashboard
 
     return dashboard.keep_warm()
+
+
+@shared_task(name="civic.prune_tokens")
+def prune_tokens():
+    from core import tokens
+
+    return tokens.prune()

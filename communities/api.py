@@ -9,7 +9,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -18,6 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from civic.throttling import PostThrottle
+from core import tokens
 
 from . import lockout, services, signup_confirm
 from .filters import CommunityFilter, ResidencyFilter
@@ -88,8 +88,9 @@ class TokenView(CredentialsEndpoint):
             if getattr(request, "axes_locked_out", False):
                 raise LockedOut()
             raise InvalidCredentials()
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        # A new token for each device asking (core.tokens): logging in again elsewhere
+        # does not hand out, or end, another device's key.
+        return Response({"token": tokens.issue(serializer.validated_data["user"])})
 
 
 class SignUpView(CredentialsEndpoint):

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from communities.api import ListFiltersOnly
 from communities.permissions import can
+from core.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 
 from . import selectors, services
 from .filters import MeetingFilter, TopicFilter

@@ -7,11 +7,12 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from communities.permissions import can
+from core.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
 
 from . import selectors, services, uploads
 from .filters import AnnouncementFilter, ServiceFilter

@@ -79,7 +79,7 @@ class FileBackend(BaseBackend):
     def send(self, message):
         day = timezone.localdate().isoformat()
         folder = self.path / day
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = _safe_name(message.ref) if message.ref else uuid.uuid4().hex
         target = folder / f"{name}.txt"
         record = {
@@ -92,7 +92,10 @@ class FileBackend(BaseBackend):
         }
         # Written aside and renamed, so a worker killed mid-write never leaves half a message.
         temporary = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        temporary.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        # Readable by its owner only (0600): the text may be a login code.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(record, ensure_ascii=False, indent=1) + "\n")
         os.replace(temporary, target)
         return f"file:{day}/{target.name}"
 

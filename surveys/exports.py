@@ -10,15 +10,9 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from core.spreadsheets import safe_cell as cell
+
 from .models import QuestionKind
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _headers():

@@ -5,6 +5,7 @@ Pages, admin and API parse their input and call one of these, so they cannot dis
 """
 
 import datetime
+import math
 import secrets
 from decimal import Decimal
 
@@ -12,10 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from communities.errors import Conflict
 from communities.models import Body, Residency
 from communities.permissions import can, roles_for
+from core import attempts
 
 from . import ready_made, selectors
 from .models import (
@@ -48,6 +51,11 @@ from .permissions import forget_engagements
 # A resident may check in with the code from an hour before the start until the evening after.
 CHECK_IN_EARLY = datetime.timedelta(hours=1)
 CHECK_IN_LATE = datetime.timedelta(hours=12)
+# Wrong check-in codes a person may type for one activity in a quarter of an hour; then even
+# the right one waits (so guessing 10^6 codes is out of reach; staff can still check them in).
+# Counted in the cache, shared by every process through Redis.
+CHECK_IN_ATTEMPTS = 5
+CHECK_IN_ATTEMPT_WINDOW = 15 * 60
 
 
 def _require(actor, action, obj=None, message=None):
@@ -628,7 +636,19 @@ def attendance_check_in(*, actor, activity, code, now=None):
     _attendance_window(activity, now)
     if now > activity.ends_at + CHECK_IN_LATE:
         raise Conflict(_("Check-in for this activity has closed."))
+    key, wait = attempts.attempts_left(
+        "check-in", f"{activity.pk}:{actor.pk}", CHECK_IN_ATTEMPTS, CHECK_IN_ATTEMPT_WINDOW
+    )
+    if wait:
+        minutes = math.ceil(wait / 60)
+        message = ngettext(
+            "Too many wrong check-in codes. Please wait %(minutes)d minute, or ask the staff at the activity to check you in.",
+            "Too many wrong check-in codes. Please wait %(minutes)d minutes, or ask the staff at the activity to check you in.",
+            minutes,
+        ) % {"minutes": minutes}
+        raise attempts.TooManyAttempts(wait, message)
     if not secrets.compare_digest(str(code or "").strip(), activity.check_in_code):
+        attempts.wrong_guess(key, CHECK_IN_ATTEMPT_WINDOW)
         raise ValidationError({"code": _("This is not the activity's check-in code.")})
     return Attendance.objects.get_or_create(
         activity=activity, user=actor, defaults={"method": Attendance.Method.CODE, "checked_in_at": now}

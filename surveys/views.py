@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from communities.errors import Conflict
 from communities.models import Community
 from communities.permissions import can, roles_for
+from core.attempts import TooManyAttempts
 
 from . import charts, exports, selectors, services
 from .forms import AttendanceForm, CheckInForm, HideAnswerForm, RatingForm, SurveyForm
@@ -329,6 +330,10 @@ def _activity_action(request, activity_id, act, success):
         return _activity_page(request, _activity_or_404(activity_id), status=409, error=conflict.message)
     except ValidationError as error:
         return _activity_page(request, activity, status=400, error=" ".join(error.messages))
+    except TooManyAttempts as throttled:
+        response = _activity_page(request, activity, status=429, error=throttled.message)
+        response["Retry-After"] = str(throttled.wait)
+        return response
     messages.success(request, success)
     return redirect(activity)
 

@@ -30,7 +30,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token, TokenProxy
 from rest_framework.test import APIClient
 
 from communities import services as community_services
@@ -101,7 +100,6 @@ def _build_world():
     w.evaluator = factories.evaluator(actor=root)
     w.street_official = factories.official(street=street, actor=root)
     w.district_official = factories.official(district=district, actor=root)
-    w.token = Token.objects.create(user=w.staff)
     _deliberation(w)
     _neighbour_deliberation(w)
     _surveys_and_activities(w)
@@ -174,7 +172,7 @@ def _deliberation(w):
         )
     w.voting = _raise_to_resolve(w.author, w.staff, w.held, now - 20 * day, title="规范宠物管理")
     with _at(now - datetime.timedelta(minutes=50)):
-        deliberation.attendance_record(actor=w.staff, meeting=w.held, entries={m: "present" for m in w.council})
+        deliberation.attendance_record(actor=w.staff, meeting=w.held, entries=dict.fromkeys(w.council, "present"))
     # A meeting held 35 days ago adopted three topics, now publicized, implemented, evaluated.
     with _at(now - 40 * day):
         past = deliberation.meeting_schedule(
@@ -183,7 +181,7 @@ def _deliberation(w):
     titles = ("公示议题", "实施议题", "评议议题")
     adopted = [_raise_to_resolve(w.author, w.staff, past, now - 38 * day, title=t) for t in titles]
     with _at(past.starts_at + datetime.timedelta(minutes=5)):
-        deliberation.attendance_record(actor=w.staff, meeting=past, entries={m: "present" for m in w.council})
+        deliberation.attendance_record(actor=w.staff, meeting=past, entries=dict.fromkeys(w.council, "present"))
     w.publicized = _adopt(w, adopted[0], past, now - day)
     w.implementing = _adopt(w, adopted[1], past, now - 30 * day)
     w.evaluating = _adopt(w, adopted[2], past, now - 34 * day)
@@ -352,10 +350,9 @@ def _evaluation(w):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            yield _build_world()
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -585,6 +582,8 @@ OWN_RECORDS = {
     "POST /api/v1/notifications/read-all/": "marks the requester's own inbox read",
     "POST /api/v1/residencies/": "anyone signed in may ask to join a community; its staff decide",
     "POST /api/v1/follows/": "topics are public records; following one subscribes only the requester",
+    "POST /api/v1/auth/logout/": "ends the token the request was sent with, no one else's",
+    "POST /api/v1/auth/logout-all/": "ends every token of the requester, no one else's",
 }
 
 
@@ -679,6 +678,20 @@ def test_deleting_an_account_touches_no_one_elses_record(w):
     after = {u.pk: (u.phone, u.email, u.is_active) for u in User.objects.filter(pk__in=[w.author.pk, w.staff.pk])}
     assert after == before
     assert User.objects.get(pk=acting.pk).deleted_at is not None
+
+
+@pytest.mark.parametrize("operation", ["POST /api/v1/auth/logout/", "POST /api/v1/auth/logout-all/"])
+def test_logging_out_ends_only_the_callers_own_tokens(w, operation):
+    from core import tokens
+
+    others = {who: tokens.issue(getattr(w, who)) for who in ("staff", "neighbour_staff", "author")}
+    caller = APIClient()
+    caller.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(w.resident)}")
+    assert caller.post(operation.split(" ", 1)[1]).status_code == 204
+    for who, key in others.items():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert client.get(f"{API}me/").status_code == 200, who
 
 
 # Nested references: an object of the requester's own scope naming one outside it.
@@ -852,7 +865,6 @@ PUBLIC_IN_ADMIN = {"communities.District", "communities.Street"}
 
 ADMIN_TARGETS = {
     "auth.Group": lambda w: Group.objects.get(name="Committee staff"),
-    "authtoken.TokenProxy": lambda w: TokenProxy.objects.get(pk=w.token.pk),
     "communities.District": lambda w: w.district,
     "communities.Street": lambda w: w.street,
     "communities.Community": lambda w: w.target,

@@ -125,6 +125,11 @@ def production_environment():
         ALLOWED_HOSTS="civic.example.cn",
         CSRF_TRUSTED_ORIGINS="https://civic.example.cn",
         CIVIC_HTTPS="1",
+        BEHIND_TLS_PROXY="1",
+        TRUSTED_PROXY_COUNT="1",
+        SITE_URL="https://civic.example.cn",
+        SMS_BACKEND="notifications.sms.TencentBackend",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     return env
 

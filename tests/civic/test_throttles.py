@@ -10,11 +10,10 @@ import uuid
 import pytest
 import time_machine
 from django.test import RequestFactory
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from civic import throttling
+from civic import throttling, tokens
 from civic.client_ip import client_ip
 from communities.models import User
 from deliberation import services
@@ -24,7 +23,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # The start of a minute, so that a test's posts all fall in one fixed window.
-T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
 TOO_FAST = "You are posting too fast; please wait"
 
@@ -45,7 +44,7 @@ def topic(community, admin_user):
 
 def token_client(user, address="203.0.113.7"):
     client = APIClient(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)}")
     return client
 
 

@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core import tokens
 from deliberation import services
 from deliberation.models import (
     COMMENT_MAX,
@@ -37,8 +37,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def as_user(user):
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None and user.is_authenticated:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)}")
     return client
 
 
@@ -614,7 +613,7 @@ def race(*calls):
         try:
             barrier.wait()
             results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the race's loser is part of the result
+        except Exception as exc:
             results[index] = exc
         finally:
             connection.close()

@@ -5,12 +5,12 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from core import tokens
 from information import services
 from information.models import Announcement, AnnouncementRead, Attachment, Category
-from notifications.models import Delivery, Notice
 from notifications import services as notice_services
+from notifications.models import Delivery, Notice
 from tests.information.conftest import PDF, PNG, days, docx, publish, upload
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ URL = "/api/v1/announcements/"
 
 
 def as_user(api_client, user):
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user)}")
     return api_client
 
 
