@@ -14,6 +14,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from core import tokens
+from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -186,13 +187,19 @@ def test_other_saves_end_nothing(person):
     assert works(token)
 
 
-def test_sign_up_answers_a_working_token(api_client, community):
+def test_a_sign_up_finished_with_its_sms_code_answers_a_working_token(api_client, community, sms_box):  # noqa: F811
+    phone = "13912340000"
     response = api_client.post(
         f"{API}auth/signup/",
-        {"phone": "13912340000", "password": "quiet-harbour-77", "community": community.pk, "display_name": "新居民"},
+        {"phone": phone, "password": "quiet-harbour-77", "community": community.pk, "display_name": "新居民",
+         "accept_terms": True},
         format="json",
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    response = api_client.post(
+        f"{API}auth/sms-login/", {"phone": phone, "code": sent_code(sms_box, phone)}, format="json"
+    )
+    assert response.status_code == 200, response.content
     assert works(response.json()["token"])
 
 
