@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
 
+from core import figures
+
 # Drawn 420 units wide: about 19 px type on a 30rem desktop column, 13 px on a 360 px phone.
 WIDTH = 420
 INK = "#1b1f24"
@@ -55,7 +57,14 @@ def _short(label, room=LABEL_ROOM, size=LABEL_SIZE):
 
 
 def number_text(value):
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """A figure on a chart: rounded as the table beside it rounds it (core.figures, half up to one
+    decimal), a trailing ".0" dropped for room ("50" beside the table's "50.0")."""
+    return figures.short_text(value)
+
+
+def percent_text(value):
+    shown = number_text(value)
+    return shown if value is None else f"{shown}%"
 
 
 def _joined(parts):
@@ -208,7 +217,7 @@ def funnel_chart(stages, *, title, description=""):
         y = index * row + 2
         width = max(span * count / first, 2 if count else 0)
         x = label_width + (span - width) / 2
-        text = f"{count}" if share is None else f"{count} · {number_text(share)}%"
+        text = f"{count}" if share is None else f"{count} · {percent_text(share)}"
         parts.append(
             format_html(
                 '<text x="0" y="{}" font-size="{}" fill="{}">{}</text>'
@@ -233,7 +242,3 @@ def funnel_chart(stages, *, title, description=""):
                 )  # fmt: skip
             )
     return _svg(_joined(parts), title=title, description=description, height=len(stages) * row + 4)
-
-
-def percent_text(value):
-    return "–" if value is None else f"{number_text(value)}%"

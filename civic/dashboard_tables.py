@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from communities.models import BodyKind, Education, Stage, Typology
+from core.figures import figure_text, mean_text, percent_text, short_text
 from core.spreadsheets import safe_cell as spreadsheet_safe
 from deliberation.workflow import STEPS, Outcome, Step
 from surveys import ready_made
@@ -63,17 +64,20 @@ class Cell:
     def text(self):
         if self.raw is None or self.raw == "":
             return "–"
+        # The chart beside the table and the key figures round by the same rule (core.figures).
         if self.kind == "percent":
-            return charts.percent_text(self.raw)
-        if self.kind == "number" and isinstance(self.raw, float):
-            return formats.number_format(self.raw, decimal_pos=1)
+            return figure_text(self.raw)
+        if self.kind == "mean":
+            return mean_text(self.raw)
+        if self.kind == "number" and not isinstance(self.raw, int):
+            return figure_text(self.raw)
         if self.kind == "number":
             return formats.number_format(self.raw, force_grouping=True)
         return str(self.raw)
 
     @property
     def numeric(self):
-        return self.kind in ("number", "percent")
+        return self.kind in ("number", "percent", "mean")
 
 
 def num(value):
@@ -82,6 +86,11 @@ def num(value):
 
 def pct(value):
     return Cell(value, "percent")
+
+
+def mean(value):
+    """The mean of a 1-5 scale (or of activities per resident): shown to two decimals."""
+    return Cell(value, "mean")
 
 
 def text(value, url=""):
@@ -95,6 +104,8 @@ class Table:
     columns: list
     rows: list = field(default_factory=list)
     chart: str = ""
+    # What the chart plots, shown above it, when it plots one column of a wider table.
+    chart_title: str = ""
     note: str = ""
     # What the page says when there are no rows.
     empty: str = ""
@@ -186,8 +197,11 @@ def participation_panel(figures):
             [text(labels[value]), num(activity["buckets"][value]), pct(activity["shares"][value])]
             for value in ready_made.ACTIVITY_BUCKET_VALUES
         ],
-        note=_("Fewer than twice: %(under_2)s of residents. Mean: %(mean)s activities per resident.")
-        % {"under_2": charts.percent_text(activity["under_2"]), "mean": "–" if activity["mean"] is None else activity["mean"]},
+        note=_(
+            "Attended fewer than 2 activities in the period (attendance records): %(under_2)s of verified residents. "
+            "Mean: %(mean)s activities per resident."
+        )
+        % {"under_2": percent_text(activity["under_2"]), "mean": mean_text(activity["mean"])},
     )
     activities.chart = charts.bar_chart(
         [charts.Bar(labels[v], activity["shares"][v], charts.percent_text(activity["shares"][v])) for v in ready_made.ACTIVITY_BUCKET_VALUES],
@@ -357,15 +371,21 @@ def satisfaction_panel(figures):
             [
                 text(SCALE_LABELS[key]),
                 num(information[key]["answered"]),
-                num(information[key]["mean"]),
+                mean(information[key]["mean"]),
                 pct(information[key]["satisfied"]),
                 pct(information[key]["dissatisfied"]),
                 *(num(information[key]["distribution"][p]) for p in points),
             ]
             for key in SCALES
         ],
-        note=_("Residents who said they took part in activities fewer than twice last year: %(share)s.")
-        % {"share": charts.percent_text(information["reported_activities"]["under_2"])},
+        note=_(
+            "Said in the survey they took part in fewer than 2 activities last year (self-reported, %(count)s answers): "
+            "%(share)s. The participation panel's figure is counted from attendance records instead."
+        )
+        % {
+            "share": percent_text(information["reported_activities"]["under_2"]),
+            "count": formats.number_format(information["reported_activities"]["answered"], force_grouping=True),
+        },
     )
     info.chart = charts.stacked_bar_chart(
         [(SCALE_LABELS[key], information[key]["distribution"]) for key in SCALES],
@@ -383,7 +403,11 @@ def satisfaction_panel(figures):
             for point in points
         ],
         note=_("%(count)s ratings, mean %(mean)s; satisfied (4-5): %(satisfied)s.")
-        % {"count": ratings["count"], "mean": "–" if ratings["mean"] is None else ratings["mean"], "satisfied": charts.percent_text(ratings["satisfied"])},
+        % {
+            "count": formats.number_format(ratings["count"], force_grouping=True),
+            "mean": mean_text(ratings["mean"]),
+            "satisfied": percent_text(ratings["satisfied"]),
+        },
     )
     rating_table.chart = charts.bar_chart(
         [charts.Bar(str(p), ratings["distribution"][p], str(ratings["distribution"][p])) for p in points],
@@ -400,7 +424,7 @@ def cadres_panel(figures):
         columns=[_("Age"), _("Cadres"), _("Share (%)")],
         rows=[[text(label), num(cadres["age_bands"][key]["count"]), pct(cadres["age_bands"][key]["percent"])] for key, label, *_r in AGE_BANDS],
         note=_("Over 50: %(share)s of %(count)s cadres holding posts in the community bodies.")
-        % {"share": charts.percent_text(cadres["over_50"]), "count": formats.number_format(cadres["count"], force_grouping=True)},
+        % {"share": percent_text(cadres["over_50"]), "count": formats.number_format(cadres["count"], force_grouping=True)},
     )
     age.chart = charts.bar_chart(
         [charts.Bar(label, cadres["age_bands"][key]["percent"], charts.percent_text(cadres["age_bands"][key]["percent"])) for key, label, *_r in AGE_BANDS],
@@ -413,7 +437,7 @@ def cadres_panel(figures):
         title=_("Cadres by education"),
         columns=[_("Education"), _("Cadres"), _("Share (%)")],
         rows=[[text(label), num(cadres["education_counts"][level]), pct(cadres["education"][level])] for level, label in levels],
-        note=_("Junior college or below: %(share)s.") % {"share": charts.percent_text(cadres["junior_college_or_below"])},
+        note=_("Junior college or below: %(share)s.") % {"share": percent_text(cadres["junior_college_or_below"])},
     )
     education.chart = charts.bar_chart(
         [charts.Bar(label, cadres["education"][level], charts.percent_text(cadres["education"][level])) for level, label in levels],
@@ -429,9 +453,10 @@ def cadres_panel(figures):
             for row in cadres["by_body"]
         ],
     )
+    by_body.chart_title = _("Chart: cadres over 50 (%), per body")
     by_body.chart = charts.bar_chart(
         [charts.Bar(BodyKind(row["kind"]).label, row["over_50"], charts.percent_text(row["over_50"])) for row in cadres["by_body"]],
-        title=_("Cadres over 50, per body"),
+        title=by_body.chart_title,
         max_value=100,
     )
     return Panel("cadres", _("Cadres"), [age, education, by_body])
@@ -439,7 +464,7 @@ def cadres_panel(figures):
 
 def _indicator_columns(first):
     return [
-        first, _("Communities"), _("Verified residents"), _("Took part (%)"), _("Fewer than 2 activities (%)"),
+        first, _("Communities"), _("Verified residents"), _("Took part (%)"), _("Attended fewer than 2 activities (%)"),
         _("Topics raised"), _("Reached publicity (%)"), _("Overdue now"), _("Mean outcome rating"),
         _("Good impression: committee (%)"), _("Good impression: council (%)"), _("Cadres over 50 (%)"),
     ]  # fmt: skip
@@ -448,7 +473,7 @@ def _indicator_columns(first):
 def _indicator_cells(row):
     return [
         num(row["communities"]), num(row["residents"]), pct(row["took_part"]), pct(row["under_2"]), num(row["topics"]),
-        pct(row["adopted"]), num(row["overdue"]), num(row["rating_mean"]), pct(row["good_committee"]),
+        pct(row["adopted"]), num(row["overdue"]), mean(row["rating_mean"]), pct(row["good_committee"]),
         pct(row["good_council"]), pct(row["cadres_over_50"]),
     ]  # fmt: skip
 
@@ -460,9 +485,11 @@ def typologies_panel(figures):
         columns=_indicator_columns(_("Typology")),
         rows=[[text(Typology(row["key"]).label), *_indicator_cells(row)] for row in figures["typologies"]],
     )
+    typologies.chart_title = _("Chart: share of verified residents who attended fewer than 2 activities (%), by typology")
     typologies.chart = charts.bar_chart(
         [charts.Bar(Typology(r["key"]).label, r["under_2"], charts.percent_text(r["under_2"])) for r in figures["typologies"]],
-        title=_("Residents attending fewer than 2 activities, by typology"),
+        title=typologies.chart_title,
+        description=_("The table's column “Attended fewer than 2 activities (%)”, 0 to 100%."),
         max_value=100,
     )
     stages = Table(
@@ -471,9 +498,11 @@ def typologies_panel(figures):
         columns=_indicator_columns(_("Development stage")),
         rows=[[text(Stage(row["key"]).label), *_indicator_cells(row)] for row in figures["stages"]],
     )
+    stages.chart_title = _("Chart: share of verified residents who took part (%), by development stage")
     stages.chart = charts.bar_chart(
         [charts.Bar(Stage(r["key"]).label, r["took_part"], charts.percent_text(r["took_part"])) for r in figures["stages"]],
-        title=_("Residents who took part, by development stage"),
+        title=stages.chart_title,
+        description=_("The table's column “Took part (%)”, 0 to 100%."),
         max_value=100,
     )
     return Panel("typologies", _("Typologies and stages"), [typologies, stages])
@@ -493,7 +522,7 @@ def evaluation_panel(figures):
     table = Table(
         key="ranking",
         title=_("Ranking of the latest published round: %(title)s") % {"title": round_["title"]},
-        columns=[_("Rank"), _("Community"), _("Total score"), *(f"{i['name']} (×{charts.number_text(i['weight'])})" for i in evaluation["indicators"])],
+        columns=[_("Rank"), _("Community"), _("Total score"), *(f"{i['name']} (×{short_text(i['weight'], 2)})" for i in evaluation["indicators"])],
         rows=[
             [
                 num(row["rank"]),
@@ -513,10 +542,11 @@ def evaluation_panel(figures):
         empty=_("The round evaluated no community of this area."),
     )
     table.chart = charts.bar_chart(
-        [charts.Bar(f"{row['rank']}. {row['community']}", row["total"], "–" if row["total"] is None else charts.number_text(row["total"])) for row in evaluation["ranking"][:15]],
-        title=_("Total scores, 0 to 100"),
+        [charts.Bar(f"{row['rank']}. {row['community']}", row["total"], charts.number_text(row["total"])) for row in evaluation["ranking"][:15]],
+        title=_("Chart: total scores, 0 to 100"),
         max_value=100,
     )
+    table.chart_title = _("Chart: total scores, 0 to 100")
     table.link_url = round_["url"]
     table.link_text = _("The whole round, with every community's report")
     return Panel("evaluation", _("Third-party evaluation"), [table])
@@ -528,7 +558,7 @@ def communities_panel(figures):
         title=_("Every community of the area"),
         columns=[
             _("Community"), _("District"), _("Street or town"), _("Typology"), _("Development stage"),
-            _("Verified residents"), _("Took part (%)"), _("Fewer than 2 activities (%)"), _("Topics raised"),
+            _("Verified residents"), _("Took part (%)"), _("Attended fewer than 2 activities (%)"), _("Topics raised"),
             _("Overdue now"), _("Good impression: council (%)"), _("Cadres over 50 (%)"),
         ],  # fmt: skip
         rows=[

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
@@ -70,12 +71,19 @@ def _period_text(filters):
     }
 
 
+# The exports keep the figures as computed; the page rounds them (core.figures). Said in each export.
+EXACT_NOTE = gettext_lazy(
+    "Figures are exact, as computed (percentages, scores and means to two decimals); "
+    "the dashboard page shows them rounded half up to one decimal, means of a 1-5 scale to two."
+)
+
+
 def _key_figures(figures):
     participation = figures["participation"]
     return [
         (_("Verified residents"), formats.number_format(figures["residents"], force_grouping=True)),
         (_("Took part in the period"), tables.charts.percent_text(participation["any"]["percent"])),
-        (_("Fewer than 2 activities"), tables.charts.percent_text(figures["activity_participation"]["under_2"])),
+        (_("Attended fewer than 2 activities"), tables.charts.percent_text(figures["activity_participation"]["under_2"])),
         (_("Topics raised"), formats.number_format(figures["topics_raised"], force_grouping=True)),
         (_("Overdue topics now"), formats.number_format(figures["overdue"], force_grouping=True)),
         (_("Cadres over 50"), tables.charts.percent_text(figures["cadres"]["over_50"])),
@@ -170,6 +178,7 @@ def dashboard_export(request, panel, fmt, community_id=None):
         _("Area: %(area)s") % {"area": where},
         _("Period: %(period)s") % {"period": _period_text(filters)},
         _("Figures as of %(moment)s") % {"moment": formats.date_format(timezone.localtime(parse_datetime(figures["generated_at"])), "DATETIME_FORMAT")},
+        str(EXACT_NOTE),
     ]
     body = tables.panel_csv(built, heading) if fmt == "csv" else tables.panel_xlsx(built, heading)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])

@@ -8,6 +8,8 @@ import itertools
 
 from django.utils.html import format_html, format_html_join
 
+from core import figures
+
 WIDTH = 340
 ROW = 46
 BAR = 18
@@ -69,5 +71,5 @@ def bar_chart(rows, *, title, max_value=None):
     )
 
 
-def percent_text(value):
-    return "–" if value is None else f"{value:.1f}%"
+# The table beside the chart writes the same figure: one rounding rule (core.figures).
+percent_text = figures.percent_text

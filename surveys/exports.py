@@ -24,8 +24,9 @@ def _headers():
         _("Group"),
         _("Answer"),
         _("Count"),
-        _("Percent"),
-        _("Mean"),
+        # Exact, as computed (two decimals); the results page rounds them half up (core.figures).
+        _("Percent (exact)"),
+        _("Mean (exact)"),
         _("Answered"),
     ]
 
