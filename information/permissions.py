@@ -4,7 +4,8 @@ An area is a Community, a Street or a District. Committee staff publish to their
 community; a street's officials to the street or any community in it; a district's
 officials to the district, any street or any community in it. A person reads what is
 addressed to the places they belong to: residents and staff their community with its street
-and district, officials their street or district and everything in it.
+and district, officials their street or district and everything in it. On the pages,
+announcements to a whole street or district are public (`public_q`): anyone may read them.
 """
 
 from dataclasses import dataclass
@@ -67,12 +68,26 @@ def _body_community(obj):
     return obj
 
 
+def public_q(prefix=""):
+    """Q over Announcement selecting the public ones: those addressed to a whole street or
+    town, or a whole district. They are for everyone, logged in or not, wherever they live;
+    a community's own announcements stay with the people of its area."""
+    return Q(**{f"{prefix}street__isnull": False}) | Q(**{f"{prefix}district__isnull": False})
+
+
+@predicate
+def is_public(user, obj):
+    return isinstance(obj, Announcement) and (obj.street_id is not None or obj.district_id is not None)
+
+
 runs_body = Predicate(lambda user, obj: is_staff_of(user, _body_community(obj)) or is_superuser(user, obj), "runs_body")
 
 INFORMATION_RULES = {
     "announcement.publish": may_publish_to,
     "announcement.change": may_publish_to,
     "announcement.view_reads": may_publish_to | oversees_area,
+    # Pages only: the API's list and detail keep to the requester's area (CONTRACT).
+    "announcement.read_public": is_public,
     "body_profile.change": runs_body,
     "service.change": runs_body,
     "service.view_all": runs_body | Predicate(lambda u, o: is_official_over(u, _body_community(o)), "oversees"),

@@ -6,7 +6,7 @@ from django.utils import timezone
 from communities.models import Body, BodyKind, Community
 
 from .models import Announcement, AnnouncementRead, Attachment, BodyProfile, Service
-from .permissions import reach_of
+from .permissions import public_q, reach_of
 
 HOME_LIMIT = 5
 COMMUNITY_PAGE_LIMIT = 10
@@ -28,6 +28,26 @@ def announcements_for(user, *, community=None, category=None, now=None):
     if category:
         announcements = announcements.filter(category=category)
     return _with_area(announcements).prefetch_related("attachments").in_order()
+
+
+def public_announcements(*, community=None, category=None, now=None):
+    """Published announcements to a whole street or district (`public_q`), pinned first, then
+    newest: what the pages show to a visitor who belongs to no area (not logged in, or not yet
+    verified). `community` keeps those of its street and district."""
+    announcements = Announcement.objects.published(now).filter(public_q())
+    if community is not None:
+        announcements = announcements.for_community(community)
+    if category:
+        announcements = announcements.filter(category=category)
+    return _with_area(announcements).prefetch_related("attachments").in_order()
+
+
+def announcements_for_page(user, *, community=None, category=None, now=None):
+    """(announcements, public): the person's area's announcements, or, for someone who belongs
+    to no area, the public ones."""
+    if reach_of(user).empty:
+        return public_announcements(community=community, category=category, now=now), True
+    return announcements_for(user, community=community, category=category, now=now), False
 
 
 def announcements_managed_by(user, *, state=None, now=None):
@@ -64,15 +84,18 @@ def announcement_get(announcement_id):
     return _with_area(Announcement.objects.all()).prefetch_related("attachments").get(pk=announcement_id)
 
 
-def announcement_visible_to(user, announcement, now=None):
+def announcement_visible_to(user, announcement, now=None, *, public=False):
     """Readers see it while it is published and addressed to their area; those who may
-    change it see it in every state."""
+    change it see it in every state. With `public` (the pages), anyone sees a published
+    announcement to a whole street or district."""
     from communities.permissions import can
 
     if can(user, "announcement.change", announcement):
         return True
     if announcement.state(now) != "published":
         return False
+    if public and can(user, "announcement.read_public", announcement):
+        return True
     return Announcement.objects.filter(pk=announcement.pk).filter(reach_of(user).q()).exists()
 
 

@@ -1,6 +1,5 @@
 """Residents' pages: the announcements of their area, and the services on offer."""
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -13,7 +12,6 @@ from communities.permissions import can
 from . import selectors, services
 from .forms import AnnouncementFilterForm, ServiceFilterForm
 from .models import Announcement, Attachment, Service
-from .permissions import reach_of
 
 PAGE_SIZE = 20
 
@@ -29,12 +27,15 @@ def _page(request, items, message):
     return page, paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1), query.urlencode()
 
 
-@login_required
 def announcement_list(request):
+    """The person's area's announcements; for a visitor of no area (not logged in, not yet
+    verified), the public ones: those to a whole street or district."""
     form = AnnouncementFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "information/announcement_list.html", {"form": form, "page": None}, status=400)
-    announcements = selectors.announcements_for(request.user, category=form.cleaned_data.get("category") or None)
+    announcements, public = selectors.announcements_for_page(
+        request.user, category=form.cleaned_data.get("category") or None
+    )
     page, page_range, query = _page(request, announcements, _("There is no such page of announcements."))
     items = list(page.object_list)
     context = {
@@ -44,7 +45,7 @@ def announcement_list(request):
         "page_range": page_range,
         "query": query,
         "unread": selectors.announcement_unread_ids(request.user, items),
-        "has_area": not reach_of(request.user).empty,
+        "public": public,
         "can_publish": request.user.is_staff,
     }
     return render(request, "information/announcement_list.html", context)
@@ -55,13 +56,12 @@ def _visible_announcement(request, announcement_id):
         announcement = selectors.announcement_get(announcement_id)
     except Announcement.DoesNotExist as exc:
         raise Http404(_("There is no such announcement.")) from exc
-    if not selectors.announcement_visible_to(request.user, announcement):
+    if not selectors.announcement_visible_to(request.user, announcement, public=True):
         # Another area's announcement and a missing one answer alike.
         raise Http404(_("There is no such announcement."))
     return announcement
 
 
-@login_required
 def announcement_detail(request, announcement_id):
     announcement = _visible_announcement(request, announcement_id)
     services.announcement_mark_read(user=request.user, announcement=announcement)
@@ -73,7 +73,6 @@ def announcement_detail(request, announcement_id):
     return render(request, "information/announcement_detail.html", context)
 
 
-@login_required
 def announcement_attachment(request, announcement_id, attachment_id):
     announcement = _visible_announcement(request, announcement_id)
     try:

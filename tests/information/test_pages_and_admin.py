@@ -19,9 +19,11 @@ def page(response):
 # --- Announcement pages ------------------------------------------------------------------
 
 
-def test_list_page_needs_a_login(client):
+def test_the_list_page_shows_a_visitor_the_public_announcements(client):
+    # Public announcements (to a whole street or district) are for everyone: see
+    # tests/civic/test_polish_pages.py; a community's own stay with its people.
     response = client.get(reverse("announcement-list"))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 200 and "announcement-public-note" in response.content.decode()
 
 
 def test_resident_reads_the_list_and_the_detail_and_it_counts(client, area):

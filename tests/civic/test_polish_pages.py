@@ -1,0 +1,77 @@
+"""Resident-facing pages as visitors and residents read them: public announcements, the
+directory's street list, the survey form's wording, upload messages, dates in English."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import pgettext
+
+from tests.information.conftest import _media_and_sms, area, publish  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+def page(response):
+    return response.content.decode()
+
+
+# --- Announcements: public audiences for everyone ----------------------------------------------
+
+
+@pytest.fixture
+def notices(area):  # noqa: F811
+    return {
+        "district": publish(area["district_official"], area["district"], title="全区防汛通知"),
+        "street": publish(area["street_official"], area["street"], title="街道停电通知"),
+        "community": publish(area["staff"], area["home"], title="本小区停水通知"),
+    }
+
+
+def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(client, area, notices, django_assert_max_num_queries):  # noqa: F811,E501
+    with django_assert_max_num_queries(6):
+        listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "全区防汛通知" in listing and "街道停电通知" in listing
+    assert "本小区停水通知" not in listing
+    assert "public announcements" in listing and reverse("sms-login") in listing
+    assert client.get(notices["district"].get_absolute_url()).status_code == 200
+    assert client.get(notices["street"].get_absolute_url()).status_code == 200
+    assert client.get(notices["community"].get_absolute_url()).status_code == 404
+    # The community page shows its street's and district's public announcements to a visitor.
+    community_page = page(client.get(area["home"].get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "全区防汛通知" in community_page and "本小区停水通知" not in community_page
+    assert "Log in with your phone to read them." in community_page
+
+
+def test_the_header_offers_announcements_to_visitors(client, area, notices):  # noqa: F811
+    assert f'href="{reverse("announcement-list")}"' in page(client.get(reverse("home")))
+
+
+def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area(client, api_client, area, notices):  # noqa: F811,E501
+    client.force_login(area["outsider"])
+    listing = page(client.get(reverse("announcement-list")))
+    assert "全区防汛通知" not in listing  # another district's: not in their list...
+    assert client.get(notices["district"].get_absolute_url()).status_code == 200  # ...but public to open
+    assert client.get(notices["community"].get_absolute_url()).status_code == 404
+    # CONTRACT: GET announcements/ is the requester's area only, public or not.
+    api_client.force_authenticate(area["outsider"])
+    titles = [item["title"] for item in api_client.get("/api/v1/announcements/").json()["results"]]
+    assert "全区防汛通知" not in titles
+    assert api_client.get(f"/api/v1/announcements/{notices['district'].pk}/").status_code == 404
+    api_client.force_authenticate(area["resident"])
+    titles = [item["title"] for item in api_client.get("/api/v1/announcements/").json()["results"]]
+    assert {"全区防汛通知", "街道停电通知", "本小区停水通知"} <= set(titles)
+
+
+def test_a_resident_awaiting_verification_sees_the_public_ones(client, area, notices):  # noqa: F811
+    from tests import factories
+
+    waiting = factories.UserFactory()
+    client.force_login(waiting)
+    listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "全区防汛通知" in listing and "本小区停水通知" not in listing
+    assert reverse("profile") in listing
+
+
+def test_the_admins_audience_column_is_not_the_vote_for():
+    with translation.override("zh-hans"):
+        assert pgettext("announcement audience", "for") == "发布范围"
