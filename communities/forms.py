@@ -48,8 +48,40 @@ class DirectoryFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["search"].widget.attrs["placeholder"] = _("Name, code or address")
-        self.fields["district"].choices = [ANY, *District.objects.values_list("pk", "name")]
-        self.fields["street"].choices = [ANY, *_street_choices()]
+        districts = list(District.objects.order_by("ring", "name").values_list("pk", "name"))
+        self.fields["district"].choices = [ANY, *districts]
+        # Every street is a valid value (clean() says when it is not in the district chosen); the
+        # list shown holds the chosen district's only. directory.js narrows it live, from
+        # `street_groups`, when the district changes.
+        streets = Street.objects.order_by("district__ring", "district__name", "name").values_list("pk", "name", "district_id")
+        self.street_groups = {pk: [] for pk, _name in districts}
+        for pk, name, district_id in streets:
+            self.street_groups.setdefault(district_id, []).append((pk, name))
+        names = dict(districts)
+        grouped = [(names.get(district_id, ""), group) for district_id, group in self.street_groups.items() if group]
+        self.fields["street"].choices = [ANY, *grouped]
+        chosen = self._chosen_district()
+        if chosen is not None:
+            self.fields["street"].widget.choices = [ANY, *self.street_groups.get(chosen, [])]
+        self.fields["street"].widget.attrs["data-narrowed-by"] = self["district"].auto_id
+
+    def _chosen_district(self):
+        try:
+            value = int(self.data.get(self.add_prefix("district")) or "")
+        except (TypeError, ValueError):
+            return None
+        return value if value in self.street_groups else None
+
+    def clean(self):
+        data = super().clean()
+        district, street = data.get("district"), data.get("street")
+        if district and street and street not in {pk for pk, _name in self.street_groups.get(district, [])}:
+            self.add_error("street", _("That street or town is not in the district chosen: choose one of its streets, or any."))
+        return data
+
+    def street_choices_json(self):
+        """{district id: [[street id, name], ...]} for directory.js."""
+        return {str(district): [list(street) for street in group] for district, group in self.street_groups.items()}
 
     def selector_kwargs(self):
         data = self.cleaned_data

@@ -19,15 +19,10 @@ def sanitised(fragment):
 
 @register.simple_tag
 def area_announcements(user, community=None, limit=selectors.HOME_LIMIT):
-    """The newest published announcements that reach `user` (about `community` when given); for
-    a visitor of no area on a community's page, the public ones of its street and district."""
-    if not getattr(user, "is_authenticated", False) and community is None:
+    """The newest published announcements that reach `user` (about `community` when given)."""
+    if not getattr(user, "is_authenticated", False):
         return []
-    if community is not None:
-        announcements, _public = selectors.announcements_for_page(user, community=community)
-    else:
-        announcements = selectors.announcements_for(user)
-    return list(announcements[:limit])
+    return list(selectors.announcements_for(user, community=community)[:limit])
 
 
 @register.simple_tag

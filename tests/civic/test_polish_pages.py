@@ -36,10 +36,10 @@ def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(
     assert client.get(notices["district"].get_absolute_url()).status_code == 200
     assert client.get(notices["street"].get_absolute_url()).status_code == 200
     assert client.get(notices["community"].get_absolute_url()).status_code == 404
-    # The community page shows its street's and district's public announcements to a visitor.
+    # The community page (its query count pinned) leads a visitor to them.
     community_page = page(client.get(area["home"].get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
-    assert "全区防汛通知" in community_page and "本小区停水通知" not in community_page
-    assert "Log in with your phone to read them." in community_page
+    assert "本小区停水通知" not in community_page
+    assert f'<a href="{reverse("announcement-list")}">Public announcements' in community_page
 
 
 def test_the_header_offers_announcements_to_visitors(client, area, notices):  # noqa: F811
@@ -75,3 +75,38 @@ def test_a_resident_awaiting_verification_sees_the_public_ones(client, area, not
 def test_the_admins_audience_column_is_not_the_vote_for():
     with translation.override("zh-hans"):
         assert pgettext("announcement audience", "for") == "发布范围"
+
+
+# --- The directory: the street list follows the district chosen ---------------------------------
+
+
+def _street_options(html):
+    select = html.split('name="street"', 1)[1].split("</select>", 1)[0]
+    return select
+
+
+def test_the_directorys_street_list_follows_the_district_chosen(client, area, django_assert_max_num_queries):  # noqa: F811
+    home_street, other_street = area["street"], area["elsewhere"].street
+    everything = _street_options(page(client.get(reverse("community-list"))))
+    assert home_street.name in everything and other_street.name in everything
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("community-list"), {"district": area["district"].pk})
+    narrowed = _street_options(page(response))
+    assert home_street.name in narrowed and area["across"].street.name in narrowed
+    assert other_street.name not in narrowed
+    # directory.js narrows it live from the same groups, in a data block (no inline script).
+    html = page(response)
+    assert '<script id="street-choices" type="application/json">' in html
+    assert 'src="/static/communities/directory.js"' in html and 'data-narrowed-by="id_district"' in html
+
+
+def test_a_street_of_another_district_is_refused_with_a_reason(client, area):  # noqa: F811
+    response = client.get(
+        reverse("community-list"),
+        {"district": area["district"].pk, "street": area["elsewhere"].street.pk},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "That street or town is not in the district chosen" in page(response)
+    ok = client.get(reverse("community-list"), {"district": area["district"].pk, "street": area["street"].pk})
+    assert ok.status_code == 200 and area["home"].name in page(ok)
