@@ -192,6 +192,8 @@ GUARDIAN_RAISE_403 = True
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format and one date-time format per language (civic/formats/).
+FORMAT_MODULE_PATH = ["civic.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

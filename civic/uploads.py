@@ -53,6 +53,16 @@ def _office(part):
     return test
 
 
+# What a person calls each kind, to say what a file named like one is not.
+KIND_NAMES = {
+    "image/jpeg": gettext_lazy("JPEG photo"),
+    "image/png": gettext_lazy("PNG image"),
+    "image/webp": gettext_lazy("WebP image"),
+    "application/pdf": gettext_lazy("PDF document"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": gettext_lazy("Word document"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": gettext_lazy("Excel workbook"),
+}
+
 # content type -> (extensions it may carry, test on the first bytes and the file)
 KINDS = {
     "image/jpeg": ({".jpg", ".jpeg"}, _starts(b"\xff\xd8\xff")),
@@ -135,6 +145,19 @@ def inspect(upload, *, policy, field=None):
     upload.seek(0)
     content_type = next((kind for kind in policy.kinds if KINDS[kind][1](head, upload)), None)
     if content_type is None:
+        suffix = PurePosixPath(name).suffix.lower()
+        claimed = next((kind for kind in policy.kinds if suffix in KINDS[kind][0]), None)
+        if claimed is not None:
+            # Named as an accepted kind, but its bytes are not that kind: say so, not "attach a PDF".
+            _refuse(
+                field,
+                _(
+                    "The file %(name)s is named as a %(kind)s but its content is not one, so it is not an accepted "
+                    "type: it may be damaged, or another kind of file renamed. Save or export it again as a real "
+                    "%(kind)s and attach that."
+                )
+                % {"name": name, "kind": KIND_NAMES[claimed]},
+            )
         _refuse(field, str(policy.refusal) % {"name": name})
     if PurePosixPath(name).suffix.lower() not in KINDS[content_type][0]:
         _refuse(field, _("The name of the file %(name)s does not match its content.") % {"name": name})

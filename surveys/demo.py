@@ -100,6 +100,23 @@ ACTIVITY_THEMES = {
     ActivityCategory.ENVIRONMENT: ("小区绿化认养", "阳台种植分享会", "河道清洁行动"),
     ActivityCategory.FESTIVAL: ("中秋邻里游园会", "端午包粽子", "春节写春联送福", "坝坝宴邻里节"),
 }
+# Themes held in one season only (months, in the local calendar): a demo activity takes one of
+# these only when it falls in its season. Dragon Boat (端午, fifth lunar month) falls in late May
+# or June, Mid-Autumn (中秋, eighth) in September or early October, Spring Festival in January or
+# February; the summer day camp opens in July or August.
+SEASONS = {
+    "端午包粽子": (5, 6),
+    "中秋邻里游园会": (9, 10),
+    "春节写春联送福": (1, 2),
+    "暑期托管开营": (7, 8),
+}
+
+
+def themes_for(category, month):
+    """The themes of `category` that fit an activity held in `month`."""
+    return [theme for theme in ACTIVITY_THEMES[category] if month in SEASONS.get(theme, range(1, 13))]
+
+
 PLACES = ("社区党群服务中心多功能厅", "社区活动室", "小区中心广场", "社区文化院坝", "社区图书室", "便民服务中心二楼")
 
 
@@ -278,7 +295,7 @@ class _Loader:
         )
         return Activity(
             community_id=community_id,
-            theme=rng.choice(ACTIVITY_THEMES[category]),
+            theme=rng.choice(themes_for(category, starts.month)),
             category=category,
             description="",
             starts_at=starts,
@@ -560,7 +577,7 @@ class _Small(_Loader):
             actor=staff,
             survey=lighting,
             kind=QuestionKind.TEXT,
-            text="其他建议（选填）",
+            text="其他建议",
             required=False,
         )
         where_choices = list(where.choices.values_list("pk", flat=True))

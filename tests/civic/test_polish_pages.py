@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from tests import factories
 from tests.information.conftest import _media_and_sms, area, publish  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +64,6 @@ def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area
 
 
 def test_a_resident_awaiting_verification_sees_the_public_ones(client, area, notices):  # noqa: F811
-    from tests import factories
-
     waiting = factories.UserFactory()
     client.force_login(waiting)
     listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
@@ -110,3 +109,73 @@ def test_a_street_of_another_district_is_refused_with_a_reason(client, area):  #
     assert "That street or town is not in the district chosen" in page(response)
     ok = client.get(reverse("community-list"), {"district": area["district"].pk, "street": area["street"].pk})
     assert ok.status_code == 200 and area["home"].name in page(ok)
+
+
+# --- The survey form's wording, upload messages, dates ---------------------------------------------
+
+
+def test_the_survey_form_marks_each_question_once_in_full_width_brackets(client, admin_user):
+    import inspect
+
+    from surveys import demo
+    from tests.surveys.conftest import build_survey
+
+    community = factories.CommunityFactory()
+    staff = factories.staff_member(community, actor=admin_user)
+    resident = factories.resident(community, actor=admin_user)
+    q = build_survey(staff, place=community)
+    client.force_login(resident)
+    with translation.override("zh-hans"):
+        html = page(client.get(f"/surveys/{q.survey.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "（必答）" in html and "(必答)" not in html
+    assert html.count("（选填）") == 2  # the number and the text question, each once
+    assert "（选填） （选填）" not in html and "（选填）<span" not in html
+    # The demo's question text no longer carries its own "(optional)" beside the form's.
+    assert "（选填）\"" not in inspect.getsource(demo)
+
+
+def test_a_fake_pdf_is_told_what_is_wrong_with_it():
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civic import uploads
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        uploads.inspect(SimpleUploadedFile("会议纪要.pdf", b"<html>not a pdf</html>"), policy=uploads.PHOTOS_AND_PDF, field="f")
+    message = " ".join(refused.value.message_dict["f"])
+    assert "named as a PDF document but its content is not one" in message
+    assert "attach a photo" not in message
+    # A file of a kind not accepted at all still hears what to attach instead.
+    with translation.override("en"), pytest.raises(ValidationError, match="attach a photo"):
+        uploads.inspect(SimpleUploadedFile("图.svg", b"<svg/>"), policy=uploads.PHOTOS_AND_PDF)
+
+
+def test_english_writes_one_date_format_and_one_date_time_format():
+    import datetime
+
+    from django.utils import formats
+
+    moment = datetime.datetime(2026, 12, 3, 14, 30)
+    with translation.override("en"):
+        assert formats.date_format(moment.date(), "DATE_FORMAT") == "3 Dec 2026"
+        assert formats.date_format(moment.date(), "SHORT_DATE_FORMAT") == "3 Dec 2026"
+        assert formats.date_format(moment, "DATETIME_FORMAT") == "3 Dec 2026, 14:30"
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "3 Dec 2026, 14:30"
+    with translation.override("zh-hans"):
+        assert formats.date_format(moment.date(), "SHORT_DATE_FORMAT") == "2026年12月3日"
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "2026年12月3日 14:30"
+
+
+# --- The demo's activities fit their season -------------------------------------------------------
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_festival_activities_are_held_in_their_season(month):
+    from surveys.demo import ACTIVITY_THEMES, themes_for
+
+    for category in ACTIVITY_THEMES:
+        themes = themes_for(category, month)
+        assert themes, (category, month)
+        if month == 12:
+            assert "端午包粽子" not in themes and "中秋邻里游园会" not in themes
+    assert "端午包粽子" in themes_for("festival", 6) and "中秋邻里游园会" in themes_for("festival", 9)

@@ -1,0 +1,8 @@
+# One format per kind (civic/formats/__init__.py): 3 Dec 2026 · 3 Dec 2026, 14:30 · 14:30.
+DATE_FORMAT = "j M Y"
+SHORT_DATE_FORMAT = DATE_FORMAT
+DATETIME_FORMAT = "j M Y, H:i"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+TIME_FORMAT = "H:i"
+MONTH_DAY_FORMAT = "j M"
+YEAR_MONTH_FORMAT = "M Y"

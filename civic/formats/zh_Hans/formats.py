@@ -1,0 +1,7 @@
+# One format per kind (civic/formats/__init__.py): 2026年12月3日 · 2026年12月3日 14:30 · 14:30.
+DATE_FORMAT = "Y年n月j日"
+SHORT_DATE_FORMAT = DATE_FORMAT
+DATETIME_FORMAT = "Y年n月j日 H:i"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "Y年n月"
