@@ -194,7 +194,7 @@ def stacked_bar_chart(rows, *, segments, title, description="", palette=SEQUENCE
                 parts.append(
                     format_html(
                         '<text x="{}" y="{}" font-size="14" font-weight="700" text-anchor="middle" fill="{}">{}%</text>',
-                        round(offset + width / 2, 1), bar_y + 19, "#ffffff" if fill in DARK_FILLS else INK, round(share),
+                        round(offset + width / 2, 1), bar_y + 19, "#ffffff" if fill in DARK_FILLS else INK, figures.figure_text(share, 0),
                     )  # fmt: skip
                 )
             offset += width

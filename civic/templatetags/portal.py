@@ -2,6 +2,8 @@
 
 from django import template
 from django.apps import apps
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
 register = template.Library()
 
@@ -24,3 +26,18 @@ def council_rules(community):
         "majority": f"{rules.majority_numerator}/{rules.majority_denominator}",
         "customised": rules.pk is not None,
     }
+
+
+@register.filter
+def moment(value):
+    """An ISO 8601 date or date-time string (as the API and open data write them) as a local
+    date or datetime, for the `date` filter to write in the language's one format; None if not one."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return timezone.localtime(parsed) if timezone.is_aware(parsed) else parsed
+        return parse_date(value)
+    except ValueError:
+        return None
