@@ -117,5 +117,5 @@ def test_the_page_names_its_two_fewer_than_two_figures_and_the_typology_charts_m
 def test_an_export_says_its_figures_are_exact(client, town):  # noqa: F811
     client.force_login(town.admin)
     text = client.get("/dashboard/export/participation.csv", HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig")
-    heading = [row for row in csv.reader(io.StringIO(text))][:6]
+    heading = list(csv.reader(io.StringIO(text)))[:6]
     assert any("Figures are exact, as computed" in " ".join(row) for row in heading)

@@ -28,7 +28,7 @@ def notices(area):  # noqa: F811
     }
 
 
-def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(client, area, notices, django_assert_max_num_queries):  # noqa: F811,E501
+def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(client, area, notices, django_assert_max_num_queries):  # noqa: F811
     with django_assert_max_num_queries(6):
         listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
     assert "全区防汛通知" in listing and "街道停电通知" in listing
@@ -47,7 +47,7 @@ def test_the_header_offers_announcements_to_visitors(client, area, notices):  # 
     assert f'href="{reverse("announcement-list")}"' in page(client.get(reverse("home")))
 
 
-def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area(client, api_client, area, notices):  # noqa: F811,E501
+def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area(client, api_client, area, notices):  # noqa: F811
     client.force_login(area["outsider"])
     listing = page(client.get(reverse("announcement-list")))
     assert "全区防汛通知" not in listing  # another district's: not in their list...
