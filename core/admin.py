@@ -19,29 +19,52 @@ from .errors import REFUSALS, refusal_messages, refusal_text
 
 
 class ServiceRefused(Exception):
-    def __init__(self, error, row=None):
+    def __init__(self, error, row=None, fields=None):
         super().__init__(str(error))
         self.error = error
-        self.row = row
+        # An inline row's form: the reasons show on that row ("agenda_items-0"), by its fields.
+        self.row_prefix = getattr(row, "prefix", None)
+        # Or a row's name (e.g. "Indicator 2"): the reasons show on the form, named by it.
+        self.row = None if self.row_prefix else row
+        # The service's argument names that a form calls otherwise: {"percent": "progress_percent"}.
+        self.fields = fields or {}
 
     def messages(self):
-        """{field or None: [message, ...]}; a refusal of an inline row belongs to the form, named by its row."""
-        found = refusal_messages(self.error)
+        """{field or None: [message, ...]}; a refusal of a named row belongs to the form, named by its row."""
+        found = {self.fields.get(k, k): v for k, v in refusal_messages(self.error).items()}
         if self.row is None:
             return found
         text = " ".join(m for ms in found.values() for m in ms)
         return {None: [_("%(row)s: %(reason)s") % {"row": self.row, "reason": text}]}
 
 
-def run_service(call, row=None):
+def run_service(call, row=None, fields=None):
     """Call a service from a form save; a refusal unwinds the whole save (see ServiceAdminMixin).
 
-    `row` names an inline row (e.g. "Indicator 2"), so its refusal shows on the form with that name.
+    `row` is either an inline row's form, from save_<model>_row(): the reasons then show on
+    that row, next to what was typed there; or a row's name (e.g. "Indicator 2"): its refusal
+    shows on the form with that name. `fields` maps a service's argument names to the form's
+    field names where they differ.
     """
     try:
         return call()
     except REFUSALS as exc:
-        raise ServiceRefused(exc, row=row) from exc
+        raise ServiceRefused(exc, row=row, fields=fields) from exc
+
+
+def _with_refusal(form_class, refusal, prefix=None):
+    """`form_class` whose validation adds the refusal's reasons (only on the form `prefix`)."""
+
+    class RefusedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            if prefix is None or self.prefix == prefix:
+                for field, errors in refusal.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            return cleaned
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
 
 
 def run_action(modeladmin, request, rows, call, *, done):
@@ -80,6 +103,7 @@ class ServiceAdminMixin:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRefused as refused:
             request._service_refusal = refused.messages()
+            request._service_refusal_row = refused.row_prefix
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -102,17 +126,17 @@ class ServiceAdminMixin:
     def get_form(self, request, obj=None, **kwargs):
         form_class = super().get_form(request, obj, **kwargs)
         refusal = getattr(request, "_service_refusal", None)
-        if not refusal:
+        if not refusal or getattr(request, "_service_refusal_row", None):
             return form_class
+        return _with_refusal(form_class, refusal)
 
-        class RefusedForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                for field, errors in refusal.items():
-                    self.add_error(field if field in self.fields else None, errors)
-                return cleaned
-
-        return RefusedForm
+    def get_formsets_with_inlines(self, request, obj=None):
+        refusal = getattr(request, "_service_refusal", None)
+        row = getattr(request, "_service_refusal_row", None)
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            if refusal and row:
+                formset = type(formset.__name__, (formset,), {"form": _with_refusal(formset.form, refusal, row)})
+            yield formset, inline
 
     def get_inlines(self, request, obj):
         # An object's records are added to it once it exists, through its own services.

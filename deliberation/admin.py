@@ -8,10 +8,16 @@ guard) rolls the whole form back and shows the form again with the reason at the
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +28,7 @@ from core.errors import REFUSALS, refusal_text
 from communities.models import Body, BodyKind, Community, Membership
 from communities.permissions import can, roles_for
 
-from . import selectors, services
+from . import notices, selectors, services
 from .models import (
     AgendaItem,
     Attendance,
@@ -37,9 +43,12 @@ from .models import (
     Task,
     Topic,
     TrailEntry,
+    TrailKind,
     Vote,
 )
 from .workflow import TASK_STEPS, Step
+
+User = get_user_model()
 
 
 class ServiceAdmin(ServiceAdminMixin, CommunityScopedAdmin):
@@ -83,6 +92,45 @@ def _staff_communities(user):
     return Community.objects.filter(pk__in=sorted(roles_for(user).staff_of))
 
 
+def trail_details(entry):
+    """One trail entry's content as a person reads it: step names, not their codes."""
+    data = entry.data or {}
+
+    def step(code):
+        return Step(code).label if code in Step.values else code
+
+    if entry.kind == TrailKind.EDITED:
+        return getattr(entry, "edit_summary", None) or selectors.edit_summary(data)
+    if entry.kind == TrailKind.STEP:
+        text = f"{step(data.get('from'))} → {step(data.get('to'))}"
+        return f"{text}: {data['note']}" if data.get("note") else text
+    if entry.kind == TrailKind.VOTE:
+        verdict = gettext("adopted") if data.get("passed") else gettext("not adopted")
+        return gettext("for %(for)s / against %(against)s / abstain %(abstain)s · %(verdict)s") % {
+            "for": data.get("for"),
+            "against": data.get("against"),
+            "abstain": data.get("abstain"),
+            "verdict": verdict,
+        }
+    if entry.kind == TrailKind.AGENDA:
+        if data.get("removed"):
+            return gettext("taken off the agenda of meeting %(meeting)s") % {"meeting": data.get("meeting")}
+        return gettext("meeting %(meeting)s, item %(position)s") % {
+            "meeting": data.get("meeting"),
+            "position": data.get("position"),
+        }
+    if entry.kind == TrailKind.ATTENDANCE:
+        return gettext("%(present)d of %(size)s present") % {
+            "present": len(data.get("present") or []),
+            "size": data.get("council_size"),
+        }
+    if entry.kind == TrailKind.PROGRESS:
+        return f"{data.get('percent')}%"
+    if entry.kind in (TrailKind.TASK, TrailKind.RAISED) and data.get("title"):
+        return data["title"]
+    return ""
+
+
 # Topics
 class AgendaInline(ReadOnlyInline):
     model = AgendaItem
@@ -108,10 +156,65 @@ class AgendaInline(ReadOnlyInline):
         return f"{tally} · {verdict} ({vote.present}/{vote.council_size})"
 
 
+def _supervisors(user, community=None):
+    """Members of a supervisory committee (today) of the communities `user` runs."""
+    seats = Membership.objects.current().filter(body__kind=BodyKind.SUPERVISORY_COMMITTEE)
+    if community is not None:
+        seats = seats.filter(body__community=community)
+    if not user.is_superuser:
+        seats = seats.filter(body__community__in=_staff_communities(user))
+    return User.objects.filter(pk__in=seats.values("user_id")).order_by("display_name", "username")
+
+
+def _masked_phone(phone):
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else (phone or "")
+
+
+def supervisor_label(user):
+    phone = _masked_phone(user.phone)
+    return f"{user} · {phone}" if phone else str(user)
+
+
+class SupervisorSelect(AutocompleteSelect):
+    """The admin's autocomplete, asking TaskAdmin's own view: supervisory-committee members
+    of the community (or of the user's communities), found by name, username or phone."""
+
+    def __init__(self, admin_site, community=None, attrs=None):
+        super().__init__(Task._meta.get_field("supervisor"), admin_site, attrs=attrs)
+        self.community = community
+
+    def get_url(self):
+        url = reverse("admin:deliberation_task_supervisors")
+        return f"{url}?community={self.community}" if self.community else url
+
+
+class SupervisorField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return supervisor_label(obj)
+
+
 class TaskInlineForm(forms.ModelForm):
+    """A new task, or for a planned one its progress: the task itself is a record."""
+
+    progress_percent = forms.IntegerField(label=_("report progress (%)"), required=False)
+    progress_note = forms.CharField(
+        label=_("progress note"), required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 24})
+    )
+
     class Meta:
         model = Task
         fields = ["title", "owner_body", "owner_user", "supervisor", "due_date", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in self._meta.fields:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].required = False
+        else:
+            for name in ("progress_percent", "progress_note"):
+                self.fields[name].disabled = True
 
 
 class TaskInline(admin.TabularInline):
@@ -119,30 +222,48 @@ class TaskInline(admin.TabularInline):
     form = TaskInlineForm
     extra = 0
     can_delete = False
-    fields = ["title", "owner_body", "owner_user", "supervisor", "due_date", "percent", "done_at"]
+    fields = [
+        "title",
+        "owner_body",
+        "owner_user",
+        "supervisor",
+        "due_date",
+        "percent",
+        "done_at",
+        "progress_percent",
+        "progress_note",
+    ]
     readonly_fields = ["percent", "done_at"]
     autocomplete_fields = ["owner_user"]
     show_change_link = True
+    verbose_name_plural = _("implementation tasks (plan one with “Add another”; report progress on a planned one)")
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.step == Step.IMPLEMENT:
+            return self.fields
+        return [f for f in self.fields if not f.startswith("progress_")]
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and obj.step in TASK_STEPS and can(request.user, "task.manage", obj)
 
     def has_change_permission(self, request, obj=None):
-        # Existing tasks are records; their progress is reported on the task's own page.
-        return self.has_add_permission(request, obj)
+        # Planned tasks are records; only their progress is reported here.
+        return obj is not None and obj.step == Step.IMPLEMENT and can(request.user, "task.manage", obj)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         if obj is not None:
             fields = formset.form.base_fields
             fields["owner_body"].queryset = Body.objects.filter(community=obj.community_id)
-            supervisors = Membership.objects.current().filter(
-                body__community=obj.community_id, body__kind=BodyKind.SUPERVISORY_COMMITTEE
+            fields["supervisor"] = SupervisorField(
+                queryset=_supervisors(request.user, obj.community_id),
+                label=fields["supervisor"].label,
+                required=False,
+                widget=SupervisorSelect(self.admin_site, community=obj.community_id),
             )
-            fields["supervisor"].queryset = fields["supervisor"].queryset.filter(pk__in=supervisors.values("user_id"))
         return formset
 
 
@@ -209,9 +330,18 @@ class TopicAdmin(ServiceAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_overdue()
 
-    @admin.display(description=_("overdue"), boolean=True, ordering="step_due_at")
+    @admin.display(description=_("time limit"), ordering="step_due_at")
     def overdue_flag(self, topic):
-        return topic.is_overdue
+        # A warning on the overdue ones only: the admin's green tick would read as "good".
+        if topic.is_overdue:
+            return format_html(
+                '<span class="deliberation-overdue"><img src="{}" alt="">{}</span>',
+                static("admin/img/icon-alert.svg"),
+                gettext("Overdue"),
+            )
+        if topic.step_due_at is None or topic.step == Step.ARCHIVE:
+            return "—"
+        return gettext("Within its time limit")
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -238,11 +368,11 @@ class TopicAdmin(ServiceAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            run_service(
-                lambda: services.topic_update(
-                    actor=request.user, topic=obj, **{f: data[f] for f in self.EDITABLE_IN_COLLECT if f in data}
-                )
-            )
+            # Past collect the fields are read-only: a save then only carries the inlines
+            # (tasks, answers), and topic_update (collect only) must not be called.
+            edited = {f: data[f] for f in self.EDITABLE_IN_COLLECT if f in form.changed_data}
+            if edited:
+                run_service(lambda: services.topic_update(actor=request.user, topic=obj, **edited))
             return
         created = run_service(
             lambda: services.topic_raise(
@@ -259,9 +389,16 @@ class TopicAdmin(ServiceAdmin):
 
     def save_task_row(self, request, topic, forms_):
         for form in forms_:
-            if form.instance.pk:
-                continue
             data = form.cleaned_data
+            if form.instance.pk:
+                if data.get("progress_percent") is not None or data.get("progress_note"):
+                    run_service(
+                        lambda f=form, d=data: services.progress_report(
+                            actor=request.user, task=f.instance, percent=d["progress_percent"], note=d["progress_note"]
+                        ),
+                        row=form,
+                    )
+                continue
             run_service(
                 lambda data=data: services.task_create(
                     actor=request.user,
@@ -272,7 +409,8 @@ class TopicAdmin(ServiceAdmin):
                     owner_body=data.get("owner_body"),
                     owner_user=data.get("owner_user"),
                     description=data.get("description") or "",
-                )
+                ),
+                row=form,
             )
 
     def save_objection_row(self, request, topic, forms_):
@@ -282,7 +420,8 @@ class TopicAdmin(ServiceAdmin):
                 run_service(
                     lambda f=form, a=answer: services.objection_answer(
                         actor=request.user, objection=f.instance, answer=a
-                    )
+                    ),
+                    row=form,
                 )
 
     def get_urls(self):
@@ -339,7 +478,7 @@ class TopicAdmin(ServiceAdmin):
             context.update(
                 workflow_steps=selectors.topic_steps(obj, history),
                 workflow_next=selectors.next_steps(request.user, obj),
-                workflow_timeline=selectors.topic_timeline(obj),
+                workflow_timeline=[(e, trail_details(e)) for e in selectors.topic_timeline(obj)],
                 workflow_trail=selectors.topic_trail_status(obj),
                 workflow_progress=selectors.topic_progress(obj)["percent"],
                 workflow_support=selectors.topic_support(obj)["count"],
@@ -349,7 +488,27 @@ class TopicAdmin(ServiceAdmin):
 
 
 # Meetings
+def _lead_help():
+    return gettext(
+        "Notices go out %(days)d days before the meeting. A meeting set sooner is noticed at once and "
+        "marked short notice."
+    ) % {"days": settings.NOTICE_LEAD_DAYS}
+
+
 class MeetingForm(forms.ModelForm):
+    recorded_late = forms.BooleanField(
+        label=_("It already took place: record it afterwards"),
+        required=False,
+        help_text=_(
+            "For a meeting the council held offline: enter its past date and time; it is shown as recorded late "
+            "and no notice is sent."
+        ),
+    )
+    all_present = forms.BooleanField(
+        label=_("All council members present"),
+        required=False,
+        help_text=_("Records every council member as present; a row below set to absent or excused still counts."),
+    )
     cancel_reason = forms.CharField(
         label=_("Cancel the meeting, for this reason"),
         required=False,
@@ -361,16 +520,42 @@ class MeetingForm(forms.ModelForm):
         model = Meeting
         fields = ["community", "starts_at", "location", "observer_seats", "minutes"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "starts_at" in self.fields:
+            self.fields["starts_at"].help_text = _lead_help()
+
 
 class AgendaItemForm(forms.ModelForm):
-    votes_for = forms.IntegerField(label=_("for"), min_value=0, required=False)
-    votes_against = forms.IntegerField(label=_("against"), min_value=0, required=False)
-    abstentions = forms.IntegerField(label=_("abstentions"), min_value=0, required=False)
+    votes_for = forms.IntegerField(label=_("for"), required=False)
+    votes_against = forms.IntegerField(label=_("against"), required=False)
+    abstentions = forms.IntegerField(label=_("abstentions"), required=False)
+    move_to = forms.ModelChoiceField(
+        label=_("move to the meeting of"), queryset=Meeting.objects.none(), required=False
+    )
+    take_off = forms.BooleanField(label=_("take off the agenda"), required=False)
 
     class Meta:
         model = AgendaItem
         fields = ["topic", "position", "resolution"]
-        widgets = {"resolution": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+        widgets = {
+            "resolution": forms.Textarea(attrs={"rows": 2, "cols": 28}),
+            "position": forms.NumberInput(attrs={"class": "vSmallField"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("votes_for", "votes_against", "abstentions"):
+            self.fields[name].widget.attrs["class"] = "vSmallField"
+        if self.instance.pk:
+            self.fields["topic"].disabled = True
+            self.fields["position"].disabled = True
+            if getattr(self.instance, "vote", None) is not None:
+                for name in self.fields:
+                    self.fields[name].disabled = True
+        else:
+            self.fields["move_to"].disabled = True
+            self.fields["take_off"].disabled = True
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -379,7 +564,18 @@ class AgendaItemInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = _("agenda and votes (enter the tally and resolution after the meeting starts)")
-    fields = ["topic", "position", "topic_step", "votes_for", "votes_against", "abstentions", "resolution", "tally"]
+    fields = [
+        "topic",
+        "position",
+        "topic_step",
+        "votes_for",
+        "votes_against",
+        "abstentions",
+        "resolution",
+        "tally",
+        "move_to",
+        "take_off",
+    ]
     readonly_fields = ["topic_step", "tally"]
 
     def get_queryset(self, request):
@@ -401,7 +597,7 @@ class AgendaItemInline(admin.TabularInline):
         return self.readonly_fields
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and obj.status == Meeting.Status.SCHEDULED and can(request.user, "meeting.manage", obj)
+        return obj is not None and services._agenda_open(obj) and can(request.user, "meeting.manage", obj)
 
     def has_change_permission(self, request, obj=None):
         return obj is not None and obj.status != Meeting.Status.CANCELLED and can(request.user, "meeting.manage", obj)
@@ -409,10 +605,12 @@ class AgendaItemInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         if obj is not None:
-            formset.form.base_fields["topic"].queryset = (
+            fields = formset.form.base_fields
+            fields["topic"].queryset = (
                 Topic.objects.filter(community=obj.community_id, step__in=[Step.REVIEW, Step.RESOLVE])
                 | Topic.objects.filter(agenda_items__meeting=obj)
             ).distinct()
+            fields["move_to"].queryset = Meeting.objects.upcoming().filter(community=obj.community_id).exclude(pk=obj.pk)
         return formset
 
 
@@ -420,15 +618,30 @@ class AttendanceInline(admin.TabularInline):
     model = Attendance
     extra = 0
     can_delete = False
-    fields = ["member", "status", "recorded_at"]
-    readonly_fields = ["recorded_at"]
+    fields = ["member", "status", "recorded"]
+    readonly_fields = ["recorded"]
     verbose_name_plural = _("council attendance")
+
+    @admin.display(description=_("recorded at"))
+    def recorded(self, row):
+        # A row not yet saved has no time: never the page's load time.
+        if not row.pk:
+            return gettext("not recorded yet")
+        return formats.date_format(timezone.localtime(row.recorded_at), "SHORT_DATETIME_FORMAT")
 
     def has_add_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return obj is not None and obj.status != Meeting.Status.CANCELLED and can(request.user, "meeting.manage", obj)
+        return (
+            obj is not None
+            and obj.status != Meeting.Status.CANCELLED
+            and obj.has_started
+            and can(request.user, "meeting.manage", obj)
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return obj is not None and obj.has_started and super().has_view_permission(request, obj)
 
     def get_extra(self, request, obj=None, **kwargs):
         if obj is None or not self.has_change_permission(request, obj):
@@ -458,11 +671,15 @@ class MeetingAdmin(ServiceAdmin):
     change_rule = "meeting.manage"
     form = MeetingForm
     list_display = ["starts_at", "community", "location", "status", "is_deliberation_day", "seats", "notice_at"]
-    list_filter = ["status", "is_deliberation_day", *TypologyStageFilters.for_path("community")]
+    list_filter = ["status", "is_deliberation_day", "recorded_late", *TypologyStageFilters.for_path("community")]
     search_fields = ["location", "community__name", "community__code"]
     list_select_related = ["community"]
     date_hierarchy = "starts_at"
-    inlines = [AgendaItemInline, AttendanceInline]
+    # Attendance first: a vote saved with it is checked against the attendance being saved.
+    inlines = [AttendanceInline, AgendaItemInline]
+
+    class Media:
+        css = {"all": ["deliberation/admin.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_seats_left()
@@ -474,34 +691,75 @@ class MeetingAdmin(ServiceAdmin):
             kwargs["initial"] = [{"member": pk} for pk in inline._unrecorded(obj)]
         return kwargs
 
+    def get_changeform_initial_data(self, request):
+        """A new meeting: the place and gallery seats of the council's rules, for the
+        community given (?community=) or the only one the user runs."""
+        initial = super().get_changeform_initial_data(request)
+        community = initial.get("community")
+        if community is None:
+            mine = list(_staff_communities(request.user)[:2])
+            community = mine[0] if len(mine) == 1 else None
+        elif not isinstance(community, Community):
+            community = _staff_communities(request.user).filter(pk=community).first() if str(community).isdigit() else None
+        if community is not None:
+            rules = selectors.council_rules_for(community)
+            initial.setdefault("community", community.pk)
+            initial.setdefault("location", services._default_location(community, rules))
+            initial.setdefault("observer_seats", rules.default_observer_seats)
+        return initial
+
     @admin.display(description=_("gallery seats taken"))
     def seats(self, meeting):
         return f"{meeting.seats_taken} / {meeting.observer_seats}"
 
     @admin.display(description=_("notice goes out"))
     def notice_at(self, meeting):
+        if meeting.recorded_late:
+            return gettext("recorded late: no notice")
         return timezone.localtime(meeting.notice_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=_("notice"))
+    def notice_state(self, meeting):
+        if meeting.recorded_late:
+            return gettext("Recorded late: held offline and entered afterwards; no notice was sent.")
+        state = notices.meeting_notice_state(meeting)
+        if state is None:
+            return gettext("No notice is due.")
+        when = formats.date_format(timezone.localtime(state["due_at"]), "SHORT_DATETIME_FORMAT")
+        short = gettext(" (short notice: less than %(days)d days ahead)") % {"days": settings.NOTICE_LEAD_DAYS}
+        mark = short if state["short_notice"] else ""
+        if state["status"] == "dispatched":
+            return gettext("Sent %(when)s%(mark)s.") % {"when": when, "mark": mark}
+        if state["status"] == "pending":
+            if not AgendaItem.objects.filter(meeting=meeting).exists():
+                return gettext("Due %(when)s%(mark)s; it goes out only once a topic is on the agenda.") % {
+                    "when": when,
+                    "mark": mark,
+                }
+            return gettext("Due %(when)s%(mark)s.") % {"when": when, "mark": mark}
+        return gettext("Not sent: the agenda was empty when it was due; adding a topic sends it.")
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["community", "starts_at", "location", "observer_seats"]
-        return [
+            return ["community", "starts_at", "location", "observer_seats", "recorded_late"]
+        fields = [
             "community",
             "starts_at",
             "location",
             "observer_seats",
             "status",
             "is_deliberation_day",
-            "notice_at",
+            "notice_state",
             "quorum",
-            "minutes",
-            "cancel_reason",
         ]
+        if obj.has_started and obj.status != Meeting.Status.CANCELLED and not services._voted(obj):
+            fields.append("all_present")
+        return [*fields, "minutes", "cancel_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        readonly = ["community", "status", "is_deliberation_day", "notice_at", "quorum"]
+        readonly = ["community", "status", "is_deliberation_day", "notice_state", "quorum"]
         if obj.status != Meeting.Status.SCHEDULED or obj.has_started:
             readonly += ["starts_at", "location", "observer_seats", "cancel_reason"]
         if not obj.has_started or obj.status == Meeting.Status.CANCELLED:
@@ -524,6 +782,22 @@ class MeetingAdmin(ServiceAdmin):
             kwargs["queryset"] = _staff_communities(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def _warn_short_notice(self, request, meeting):
+        if meeting.recorded_late or meeting.status != Meeting.Status.SCHEDULED:
+            return
+        if meeting.notice_at <= timezone.now():
+            messages.warning(
+                request,
+                gettext(
+                    "Short notice: the meeting starts %(when)s, less than %(days)d days from now. Its notice goes "
+                    "out at once (once a topic is on the agenda), marked short notice."
+                )
+                % {
+                    "when": formats.date_format(timezone.localtime(meeting.starts_at), "SHORT_DATETIME_FORMAT"),
+                    "days": settings.NOTICE_LEAD_DAYS,
+                },
+            )
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
@@ -534,10 +808,13 @@ class MeetingAdmin(ServiceAdmin):
                     starts_at=data["starts_at"],
                     location=data.get("location") or "",
                     observer_seats=data.get("observer_seats"),
+                    recorded_late=bool(data.get("recorded_late")),
                 )
             )
             obj.pk = created.pk
+            obj.starts_at, obj.recorded_late, obj.status = created.starts_at, created.recorded_late, created.status
             obj._state.adding = False
+            self._warn_short_notice(request, obj)
             return
         if data.get("cancel_reason"):
             run_service(lambda: services.meeting_cancel(actor=request.user, meeting=obj, reason=data["cancel_reason"]))
@@ -545,6 +822,15 @@ class MeetingAdmin(ServiceAdmin):
         moved = {f: data[f] for f in ("starts_at", "location", "observer_seats") if f in form.changed_data}
         if moved:
             run_service(lambda: services.meeting_move(actor=request.user, meeting=obj, **moved))
+            if "starts_at" in moved:
+                self._warn_short_notice(request, obj)
+        if data.get("all_present"):
+            members = selectors.council_members(obj.community, on=obj.starts_at.date())
+            run_service(
+                lambda: services.attendance_record(
+                    actor=request.user, meeting=obj, entries={m.pk: Attendance.Status.PRESENT for m in members}
+                )
+            )
         if "minutes" in form.changed_data:
             run_service(
                 lambda: services.meeting_minutes_record(actor=request.user, meeting=obj, minutes=data["minutes"])
@@ -554,23 +840,39 @@ class MeetingAdmin(ServiceAdmin):
         for form in forms_:
             data = form.cleaned_data
             item = form.instance
+            if item.pk and data.get("take_off"):
+                run_service(
+                    lambda i=item: services.agenda_remove(actor=request.user, meeting=meeting, topic=i.topic), row=form
+                )
+                continue
+            if item.pk and data.get("move_to"):
+                run_service(
+                    lambda i=item, d=data: services.agenda_move(
+                        actor=request.user, meeting=meeting, topic=i.topic, to_meeting=d["move_to"]
+                    ),
+                    row=form,
+                )
+                continue
             if not item.pk:
                 item = run_service(
                     lambda d=data: services.agenda_add(
                         actor=request.user, meeting=meeting, topic=d["topic"], position=d.get("position")
-                    )
+                    ),
+                    row=form,
                 )
             counts = [data.get("votes_for"), data.get("votes_against"), data.get("abstentions")]
-            if any(c is not None for c in counts):
+            # A resolution typed without a tally is not dropped: the service asks for the counts.
+            if any(c is not None for c in counts) or (form.instance.pk and "resolution" in form.changed_data):
                 run_service(
                     lambda i=item, c=counts, d=data: services.vote_record(
                         actor=request.user,
                         agenda_item=i,
-                        votes_for=c[0] or 0,
-                        votes_against=c[1] or 0,
-                        abstentions=c[2] or 0,
+                        votes_for=c[0],
+                        votes_against=c[1],
+                        abstentions=c[2],
                         resolution=d.get("resolution") or "",
-                    )
+                    ),
+                    row=form,
                 )
 
     def save_attendance_row(self, request, meeting, forms_):
@@ -772,8 +1074,47 @@ class TaskAdmin(ServiceAdmin):
     list_filter = [("done_at", admin.EmptyFieldListFilter), *TypologyStageFilters.for_path("topic__community")]
     search_fields = ["title", "topic__title"]
     list_select_related = ["topic", "owner_body", "owner_user", "supervisor"]
-    autocomplete_fields = ["owner_user", "supervisor"]
+    autocomplete_fields = ["owner_user"]
     inlines = [ProgressReportInline]
+
+    class Media:
+        css = {"all": ["deliberation/admin.css"]}
+
+    def get_urls(self):
+        return [
+            path(
+                "supervisors/",
+                self.admin_site.admin_view(self.supervisors_view),
+                name="deliberation_task_supervisors",
+            ),
+            *super().get_urls(),
+        ]
+
+    def supervisors_view(self, request):
+        """The supervisor autocomplete's answers, in the shape the admin's select2 expects."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        community = request.GET.get("community") or None
+        if community is not None and not str(community).isdigit():
+            community = None
+        people = _supervisors(request.user, community)
+        term = request.GET.get("term", "").strip()
+        if term:
+            people = people.filter(
+                Q(display_name__icontains=term) | Q(username__icontains=term) | Q(phone__contains=term)
+            )
+        try:
+            page = max(int(request.GET.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        size = 20
+        found = list(people[(page - 1) * size : page * size + 1])
+        return JsonResponse(
+            {
+                "results": [{"id": str(u.pk), "text": supervisor_label(u)} for u in found[:size]],
+                "pagination": {"more": len(found) > size},
+            }
+        )
 
     def get_fields(self, request, obj=None):
         fields = ["topic", "title", "description", "owner_body", "owner_user", "supervisor", "due_date"]
@@ -789,6 +1130,10 @@ class TaskAdmin(ServiceAdmin):
                 kwargs["queryset"] = Topic.objects.filter(community__in=communities, step__in=TASK_STEPS)
             elif db_field.name == "owner_body":
                 kwargs["queryset"] = Body.objects.filter(community__in=communities)
+        if db_field.name == "supervisor":
+            kwargs["queryset"] = _supervisors(request.user)
+            kwargs["widget"] = SupervisorSelect(self.admin_site)
+            kwargs["form_class"] = SupervisorField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -818,7 +1163,8 @@ class TaskAdmin(ServiceAdmin):
             run_service(
                 lambda d=data: services.progress_report(
                     actor=request.user, task=task, percent=d["percent"], note=d["note"], attachment=d.get("attachment")
-                )
+                ),
+                row=form,
             )
 
 
@@ -894,18 +1240,27 @@ class TrailEntryAdmin(RecordAdmin):
     """The trail is shown, never edited: no add, change or delete for anyone, superusers included."""
 
     community_path = "topic__community"
-    list_display = ["topic", "seq", "kind", "recorded_at", "actor", "short_hash"]
+    list_display = ["topic", "seq", "kind", "recorded_at", "actor", "details", "short_hash"]
     list_filter = ["kind"]
     search_fields = ["hash", "topic__title"]
     list_select_related = ["topic", "actor"]
-    readonly_fields = ["topic", "seq", "kind", "recorded_at", "actor", "data", "prev_hash", "hash"]
+    ordering = ["topic", "seq"]
+    readonly_fields = ["topic", "seq", "kind", "recorded_at", "actor", "details", "data", "prev_hash", "hash"]
+
+    class Media:
+        css = {"all": ["deliberation/admin.css"]}
+
+    @admin.display(description=_("details"))
+    def details(self, entry):
+        return trail_details(entry) or "—"
 
     def get_actions(self, request):
         return {}
 
     @admin.display(description=_("hash"))
     def short_hash(self, entry):
-        return format_html('<code title="{}">{}…</code>', entry.hash, entry.hash[:12])
+        # Shortened on screen; the whole hash is in the title and in what a copy takes.
+        return format_html('<code class="deliberation-hash" title="{}">{}</code>', entry.hash, entry.hash)
 
 
 @admin.register(CouncilRules)

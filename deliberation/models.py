@@ -300,6 +300,8 @@ class Meeting(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     is_deliberation_day = models.BooleanField(_("monthly deliberation day"), default=False)
+    # Held offline and entered afterwards: its date was already past, no notice went out.
+    recorded_late = models.BooleanField(_("recorded late"), default=False)
     # The month a deliberation day stands for: it keeps that month taken after the day is
     # moved or cancelled, so the scheduler never creates a second one.
     deliberation_month = models.DateField(_("deliberation month"), null=True, blank=True, editable=False)
@@ -579,6 +581,14 @@ class Objection(models.Model):
         return self.topic.community
 
 
+def supervisory_committee_members():
+    """People sitting on a supervisory committee today (a task's supervisor is one of them)."""
+    from communities.models import BodyKind, Membership
+
+    seats = Membership.objects.current().filter(body__kind=BodyKind.SUPERVISORY_COMMITTEE)
+    return Q(pk__in=seats.values("user_id"))
+
+
 def _progress_upload_to(instance, filename):
     # Never the uploader's file name in a path: it is kept for display only.
     suffix = PurePosixPath(filename).suffix.lower()
@@ -603,7 +613,12 @@ class Task(models.Model):
         verbose_name=_("owner (person)"),
     )
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="supervised_tasks", verbose_name=_("supervisor")
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="supervised_tasks",
+        verbose_name=_("supervisor"),
+        # What the admin offers (and its autocomplete finds): supervisory-committee members only.
+        limit_choices_to=supervisory_committee_members,
     )
     due_date = models.DateField(_("due date"))
     percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])

@@ -85,6 +85,12 @@ def _holds(meeting, notice):
     )
 
 
+def _holds_with_agenda(meeting, notice):
+    """The meeting notice goes out only with an agenda: with none when it is due, it is set
+    aside, and the first topic put on the agenda calls a notice again (agenda_changed)."""
+    return _holds(meeting, notice) and AgendaItem.objects.filter(meeting=meeting).exists()
+
+
 def _agenda_lines(meeting):
     items = AgendaItem.objects.filter(meeting=meeting).select_related("topic").order_by("position", "pk")
     lines = [f"{number}. {item.topic.title} {link(item.topic)}" for number, item in enumerate(items, 1)]
@@ -143,10 +149,16 @@ def meeting_notice_content(meeting, notice):
 def meeting_changed_content(meeting, notice):
     when = _when(meeting.starts_at)
     previous = parse_datetime(notice.params.get("previous_starts_at") or "")
-    opening = _("The council meeting of %(community)s has changed: it is now on %(date)s at %(time)s.") % {
-        "community": meeting.community.name,
-        **when,
-    }
+    if notice.params.get("agenda_changed"):
+        opening = _("The agenda of the council meeting of %(community)s on %(date)s at %(time)s has changed.") % {
+            "community": meeting.community.name,
+            **when,
+        }
+    else:
+        opening = _("The council meeting of %(community)s has changed: it is now on %(date)s at %(time)s.") % {
+            "community": meeting.community.name,
+            **when,
+        }
     if previous is not None and previous != meeting.starts_at:
         opening += " " + _("It was set for %(date)s, %(time)s.") % _when(previous)
     if notice.params.get("previous_location") and notice.params["previous_location"] != meeting.location:
@@ -154,8 +166,11 @@ def meeting_changed_content(meeting, notice):
             "old": notice.params["previous_location"],
             "new": meeting.location,
         }
+    title = _("Meeting changed: now %(date)s, %(time)s") % when
+    if notice.params.get("agenda_changed"):
+        title = _("New agenda: council meeting on %(date)s") % when
     return Content(
-        title=_("Meeting changed: now %(date)s, %(time)s") % when,
+        title=title,
         body=_meeting_body(meeting, opening),
         url=link(meeting),
         sms=fit(_("Meeting changed: now %(short)s") % when, link(meeting), optional=meeting.location),
@@ -231,6 +246,29 @@ def meeting_moved(meeting, *, previous_starts_at=None):
             "previous_starts_at": told.params.get("starts_at"),
             "previous_location": told.params.get("location"),
         },
+    )
+    notice_services.notices_supersede(
+        subject=meeting, kinds=TELLING_KINDS, by=notice, reason="A newer change notice replaced it."
+    )
+    return notice
+
+
+def agenda_changed(meeting):
+    """A topic went on or off the agenda. Before the notice went, the pending notice carries
+    the agenda as it stands when it goes (or, with none pending because the agenda was empty
+    when it was due, a notice is called now). After: a change notice with the new agenda."""
+    if meeting.starts_at <= clock.now():
+        return None
+    notices = _locked_meeting_notices(meeting)
+    told = _last_told(notices)
+    if told is None:
+        pending = [n for n in notices if n.kind == MEETING_NOTICE and n.status == Notice.Status.PENDING]
+        return pending[0] if pending else _schedule_meeting_notice(meeting)
+    notice = notice_services.notice_schedule(
+        kind=MEETING_CHANGED,
+        subject=meeting,
+        due_at=clock.now(),
+        params={**_meeting_params(meeting), "agenda_changed": True},
     )
     notice_services.notices_supersede(
         subject=meeting, kinds=TELLING_KINDS, by=notice, reason="A newer change notice replaced it."
@@ -400,7 +438,7 @@ def register():
             name=MEETING_NOTICE,
             label=gettext_lazy("Meeting notice"),
             content=meeting_notice_content,
-            is_current=_holds,
+            is_current=_holds_with_agenda,
             **meeting_kind,
         )
     )

@@ -524,11 +524,24 @@ def _agenda_topic(topic, community):
     return topic
 
 
+def _past(starts_at, field="starts_at"):
+    if not isinstance(starts_at, datetime.datetime):
+        raise ValidationError({field: _("Enter a date and time.")})
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    if starts_at > clock.now():
+        raise ValidationError({field: _("A meeting recorded afterwards must have taken place already.")})
+    return starts_at
+
+
 @transaction.atomic
-def meeting_schedule(*, actor, community, starts_at, location="", observer_seats=None, agenda=()):
-    """Staff add a council meeting, optionally with its agenda (topics under review)."""
+def meeting_schedule(*, actor, community, starts_at, location="", observer_seats=None, agenda=(), recorded_late=False):
+    """Staff add a council meeting, optionally with its agenda (topics under review).
+
+    With `recorded_late`, staff record a meeting the council held offline: its date is in
+    the past, it is marked as recorded late, and no notice goes out for it."""
     _require(actor, "meeting.manage", community, _("Only this community's staff schedule meetings."))
-    starts_at = _future(starts_at)
+    starts_at = _past(starts_at) if recorded_late else _future(starts_at)
     rules = council_rules_for(community)
     location = _text(location or _default_location(community, rules), "location", max_length=200, label=_("The place"))
     seats = rules.default_observer_seats if observer_seats in (None, "") else observer_seats
@@ -538,16 +551,19 @@ def meeting_schedule(*, actor, community, starts_at, location="", observer_seats
         starts_at=starts_at,
         location=location.strip(),
         observer_seats=seats,
+        recorded_late=bool(recorded_late),
         created_by=actor,
         created_at=clock.now(),
     )
     meeting.full_clean()
     topics = [_agenda_topic(topic, community) for topic in agenda]
     meeting.save()
+    if not meeting.recorded_late:
+        notices.meeting_scheduled(meeting)
     for topic in topics:
         agenda_add(actor=actor, meeting=meeting, topic=topic)
-    notices.meeting_scheduled(meeting)
-    signals.send_on_commit(signals.meeting_scheduled, Meeting, meeting_id=meeting.pk, actor_id=actor.pk)
+    if not meeting.recorded_late:
+        signals.send_on_commit(signals.meeting_scheduled, Meeting, meeting_id=meeting.pk, actor_id=actor.pk)
     return meeting
 
 
@@ -675,7 +691,7 @@ def agenda_add(*, actor, meeting, topic, position=None):
     topic = _lock_topic(topic)
     if topic.community_id != meeting.community_id:
         raise ValidationError({"topic": _("The topic belongs to another community.")})
-    if meeting.status != Meeting.Status.SCHEDULED or meeting.has_started:
+    if not _agenda_open(meeting):
         raise Conflict(_("Topics can be added only to a scheduled meeting that has not started."))
     if topic.step not in (Step.REVIEW, Step.RESOLVE):
         raise Conflict(
@@ -719,6 +735,8 @@ def agenda_add(*, actor, meeting, topic, position=None):
         },
         at=item.added_at,
     )
+    if not meeting.recorded_late:
+        notices.agenda_changed(meeting)
     return item
 
 
@@ -738,10 +756,10 @@ def agenda_remove(*, actor, meeting, topic):
     item = AgendaItem.objects.filter(meeting=meeting, topic=topic).select_related("vote").first()
     if item is None:
         raise Conflict(_("The topic is not on this meeting's agenda."))
-    if meeting.status != Meeting.Status.SCHEDULED or meeting.has_started:
-        raise Conflict(_("Topics can be taken off the agenda only before the meeting starts."))
     if getattr(item, "vote", None) is not None:
         raise Conflict(_("The council has voted on this topic; the vote stays on the record."))
+    if not _agenda_open(meeting):
+        raise Conflict(_("Topics can be taken off the agenda only before the meeting starts."))
     position = item.position
     item.delete()
     trail.append(
@@ -750,7 +768,37 @@ def agenda_remove(*, actor, meeting, topic):
         actor=actor,
         data={"meeting": meeting.pk, "starts_at": meeting.starts_at, "position": position, "removed": True},
     )
+    if not meeting.recorded_late:
+        notices.agenda_changed(meeting)
     return meeting
+
+
+@transaction.atomic
+def agenda_move(*, actor, meeting, topic, to_meeting):
+    """Move a topic not yet voted on from one meeting's agenda to another's."""
+    to_id = getattr(to_meeting, "pk", to_meeting)
+    if to_id is None or str(to_id) == str(meeting.pk):
+        raise ValidationError({"move_to": _("Choose another meeting.")})
+    # Both meetings first, in id order (see the module's docstring), then the topic.
+    for pk in sorted([meeting.pk, int(to_id)]):
+        _lock_meeting(pk)
+    target = Meeting.objects.filter(pk=to_id).first()
+    if target is None or target.community_id != meeting.community_id:
+        raise ValidationError({"move_to": _("Choose a meeting of the same community.")})
+    if not _agenda_open(target):
+        raise ValidationError({"move_to": _("Topics can be added only to a scheduled meeting that has not started.")})
+    agenda_remove(actor=actor, meeting=meeting, topic=topic)
+    return agenda_add(actor=actor, meeting=target, topic=topic)
+
+
+def _agenda_open(meeting):
+    """Topics go on (or off) an agenda before the meeting; a meeting recorded late takes them
+    afterwards, until it is cancelled."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        return False
+    if meeting.recorded_late:
+        return True
+    return meeting.status == Meeting.Status.SCHEDULED and not meeting.has_started
 
 
 def _voted(meeting):
@@ -767,6 +815,10 @@ def attendance_record(*, actor, meeting, entries):
         raise Conflict(_("The meeting was cancelled."))
     if _voted(meeting):
         raise Conflict(_("Attendance cannot change after the council has voted at this meeting."))
+    if not meeting.has_started:
+        raise Conflict(
+            _("Attendance is recorded once the meeting has started, at %(date)s.") % {"date": _when(meeting.starts_at)}
+        )
     members = {m.pk: m for m in council_members(meeting.community, on=meeting.starts_at.date())}
     cleaned = {}
     for member, status in dict(entries).items():

@@ -107,7 +107,9 @@ def test_a_recorded_vote_is_final_and_fixes_attendance(flow, world):
 def test_no_vote_before_the_meeting_starts(flow, world):
     topic = flow.at(Step.RESOLVE)
     item = topic.agenda_item()
-    services.attendance_record(actor=world.staff, meeting=item.meeting, entries={m: "present" for m in world.council})
+    # Neither attendance nor a vote is taken before the meeting starts.
+    with pytest.raises(Conflict, match="once the meeting has started"):
+        services.attendance_record(actor=world.staff, meeting=item.meeting, entries={m: "present" for m in world.council})
     with pytest.raises(Conflict):
         services.vote_record(
             actor=world.staff, agenda_item=item, resolution="同意", votes_for=3, votes_against=0, abstentions=0
@@ -131,6 +133,7 @@ def test_only_the_communitys_staff_record_votes_and_attendance(flow, world):
 
 def test_attendance_is_for_council_members_only(flow, world):
     meeting = flow.meeting()
+    flow.travel(days=7)
     with pytest.raises(ValidationError):
         services.attendance_record(actor=world.staff, meeting=meeting, entries={world.resident: "present"})
     with pytest.raises(ValidationError):
