@@ -205,10 +205,14 @@ class TaskInlineForm(forms.ModelForm):
         model = Task
         fields = ["title", "owner_body", "owner_user", "supervisor", "due_date", "description"]
 
+    def _get_validation_exclusions(self):
+        # As TaskForm: the service names the one-owner rule on its field.
+        return {*super()._get_validation_exclusions(), "owner_body", "owner_user"}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            for name in self._meta.fields:
+            for name in ("title", "owner_body", "owner_user", "supervisor", "due_date", "description"):
                 if name in self.fields:
                     self.fields[name].disabled = True
                     self.fields[name].required = False
@@ -397,6 +401,7 @@ class TopicAdmin(ServiceAdmin):
                             actor=request.user, task=f.instance, percent=d["progress_percent"], note=d["progress_note"]
                         ),
                         row=form,
+                        fields={"percent": "progress_percent", "note": "progress_note"},
                     )
                 continue
             run_service(
@@ -1044,6 +1049,17 @@ class ObjectionAdmin(ServiceAdmin):
 
 
 # Implementation
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["topic", "title", "description", "owner_body", "owner_user", "supervisor", "due_date"]
+
+    def _get_validation_exclusions(self):
+        # task_create checks one owner, and says so on the owner's field; the table's check
+        # constraint is its last line, not a message for the form.
+        return {*super()._get_validation_exclusions(), "owner_body", "owner_user"}
+
+
 class ProgressReportInline(admin.StackedInline):
     model = ProgressReport
     extra = 0
@@ -1075,6 +1091,7 @@ class TaskAdmin(ServiceAdmin):
     search_fields = ["title", "topic__title"]
     list_select_related = ["topic", "owner_body", "owner_user", "supervisor"]
     autocomplete_fields = ["owner_user"]
+    form = TaskForm
     inlines = [ProgressReportInline]
 
     class Media:

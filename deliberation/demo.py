@@ -261,6 +261,7 @@ def _seed_small(rng, fake, stdout):
     services.deliberation_days_ensure(community_ids=[first.pk])
     _waiting_for_the_vote(story)
     _in_review_and_collecting(story)
+    _meeting_notices_as_history(first)
     others = _other_communities(rng)
     meetings = services.deliberation_days_ensure()
     counts = Topic.objects.filter(community=first).values("step").annotate(n=Count("pk"))
@@ -276,6 +277,61 @@ def _seed_small(rng, fake, stdout):
         "trail entries": TrailEntry.objects.count(),
         "deliberation days ahead": meetings,
     }
+
+
+def _meeting_notices_as_history(community):
+    """The story's meeting notices went out when they were due, as the dispatcher would have
+    sent them then: a notice due before now is recorded as dispatched at its due time (its
+    in-app deliveries sent and read then), or set aside if the meeting's agenda was empty;
+    a notice still to come stays pending for the real dispatcher."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from notifications.models import Delivery, Notice
+    from notifications.registry import registry
+
+    from . import notices
+
+    now = timezone.now()
+    due = (
+        Notice.objects.filter(
+            kind__in=notices.MEETING_KINDS,
+            status=Notice.Status.PENDING,
+            due_at__lte=now,
+            subject_id__in=Meeting.objects.filter(community=community).values("pk"),
+        )
+        .order_by("due_at", "pk")
+    )
+    for notice in due:
+        meeting = Meeting.objects.filter(pk=notice.subject_id).select_related("community").first()
+        if meeting is None:
+            continue
+        kind = registry.get(notice.kind)
+        if notice.kind == notices.MEETING_NOTICE and not meeting.agenda_items.exists():
+            notice.status, notice.superseded_at = Notice.Status.SUPERSEDED, notice.due_at
+            notice.note = "What the notice said no longer holds."
+            notice.save(update_fields=["status", "superseded_at", "note"])
+            continue
+        content = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                content[code] = kind.content(meeting, notice).as_dict()
+        notice.status, notice.dispatched_at, notice.content = Notice.Status.DISPATCHED, notice.due_at, content
+        notice.save(update_fields=["status", "dispatched_at", "content"])
+        Delivery.objects.bulk_create(
+            Delivery(
+                notice=notice,
+                recipient=user,
+                channel=Delivery.Channel.IN_APP,
+                status=Delivery.Status.SENT,
+                attempts=1,
+                sent_at=notice.due_at,
+                read_at=notice.due_at,
+                available_at=notice.due_at,
+                created_at=notice.due_at,
+            )
+            for user in kind.recipients(meeting, notice).filter(is_active=True)
+        )
 
 
 def _told_in_full(story):

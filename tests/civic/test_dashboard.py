@@ -15,7 +15,7 @@ from civic import dashboard
 from communities import services as community_services
 from communities.models import BodyKind, Education, Post, Stage, Typology
 from deliberation import services as deliberation_services
-from deliberation.models import Rating, TopicCategory
+from deliberation.models import AgendaItem, Rating, Topic, TopicCategory
 from deliberation.workflow import Step
 from notifications import services as notice_services
 from surveys import selectors as survey_selectors
@@ -130,10 +130,19 @@ def town(db, admin_user, time_machine):
     activity(-30, [p.b1])
 
     # Meetings: m1 noticed five days ahead, m2 called at short notice, m3 cancelled.
+    def noticed_with_an_agenda(meeting):
+        # A meeting notice goes out only with an agenda; the item it carried is laid down and
+        # removed again directly, so that the topic figures below stay as they are.
+        topic = Topic.objects.create(community=a, title="议程", body=BODY, raised_by=staff_a, step=Step.REVIEW)
+        item = AgendaItem.objects.create(meeting=meeting, topic=topic, added_by=staff_a)
+        notice_services.notices_dispatch()
+        item.delete()
+        topic.delete()
+
     go(at(-30))
     m1 = deliberation_services.meeting_schedule(actor=staff_a, community=a, starts_at=at(-20), location="议事厅")
     go(at(-25, seconds=30))
-    notice_services.notices_dispatch()
+    noticed_with_an_agenda(m1)
     go(at(-22))
     registration, _created = deliberation_services.observer_register(actor=p.a2, meeting=m1)
     go(at(-20, minutes=5))
@@ -146,7 +155,7 @@ def town(db, admin_user, time_machine):
     deliberation_services.meeting_cancel(actor=staff_a, meeting=m3, reason="改期")
     go(at(-12))
     m2 = deliberation_services.meeting_schedule(actor=staff_a, community=a, starts_at=at(-10), location="议事厅")
-    notice_services.notices_dispatch()
+    noticed_with_an_agenda(m2)
     go(at(-10, hours=2))
     deliberation_services.meeting_minutes_record(actor=staff_a, meeting=m2, minutes="会议纪要")
 

@@ -100,6 +100,7 @@ def test_meeting_seats_left(flow, world):
 
 def test_meeting_attendance_lists_every_council_member(flow, world):
     meeting = flow.meeting()
+    flow.travel(days=7)
     services.attendance_record(actor=world.staff, meeting=meeting, entries={world.council[0]: "excused"})
     rows = {row["member"].pk: row["status"] for row in selectors.meeting_attendance(meeting)}
     assert rows == {world.council[0].pk: "excused", world.council[1].pk: None, world.council[2].pk: None}
