@@ -156,6 +156,16 @@ class AgendaInline(ReadOnlyInline):
         return f"{tally} · {verdict} ({vote.present}/{vote.council_size})"
 
 
+def _plain_selects(fields, *names):
+    """No edit / add / view icons beside an inline row's choices: they widen the table, and
+    the records they lead to are not changed from a row."""
+    for name in names:
+        widget = fields[name].widget
+        for flag in ("can_add_related", "can_change_related", "can_view_related", "can_delete_related"):
+            if hasattr(widget, flag):
+                setattr(widget, flag, False)
+
+
 def _supervisors(user, community=None):
     """Members of a supervisory committee (today) of the communities `user` runs."""
     seats = Membership.objects.current().filter(body__kind=BodyKind.SUPERVISORY_COMMITTEE)
@@ -268,6 +278,7 @@ class TaskInline(admin.TabularInline):
                 required=False,
                 widget=SupervisorSelect(self.admin_site, community=obj.community_id),
             )
+            _plain_selects(fields, "owner_body", "owner_user")
         return formset
 
 
@@ -616,6 +627,7 @@ class AgendaItemInline(admin.TabularInline):
                 | Topic.objects.filter(agenda_items__meeting=obj)
             ).distinct()
             fields["move_to"].queryset = Meeting.objects.upcoming().filter(community=obj.community_id).exclude(pk=obj.pk)
+            _plain_selects(fields, "topic", "move_to")
         return formset
 
 
@@ -668,6 +680,7 @@ class AttendanceInline(admin.TabularInline):
                 members.model.objects.filter(pk__in=members.values("pk"))
                 | members.model.objects.filter(pk__in=recorded)
             ).distinct()
+            _plain_selects(formset.form.base_fields, "member")
         return formset
 
 

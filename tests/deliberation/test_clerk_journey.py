@@ -51,10 +51,12 @@ def test_a_clerk_carries_a_topic_through_the_seven_steps_in_the_admin(
     resident.locator("input[name=password]").fill(PASSWORD)
     resident.locator("main form button[type=submit]").first.click()
     resident.locator("input[name=title]").fill("楼道灯更换")
+    resident.locator("select[name=category]").select_option("other")
     resident.locator("textarea[name=body]").fill(BODY)
     resident.locator("main form button[type=submit]").first.click()
     expect(resident.get_by_role("heading", level=1)).to_have_text("楼道灯更换")
     topic = Topic.objects.get(title="楼道灯更换")
+    shot(resident, "00-resident-raised")
 
     # Staff, in their own browser session.
     staff_context = resident.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -68,7 +70,7 @@ def test_a_clerk_carries_a_topic_through_the_seven_steps_in_the_admin(
     assert page_width(page) <= 1280
     page.get_by_role("link", name="楼道灯更换").click()
 
-    # Categorise it (the fields are editable while views are collected).
+    # Categorise it where it belongs (the fields are editable while views are collected).
     page.locator("select[name=category]").select_option("public_space")
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist .success")).to_be_visible()
@@ -82,6 +84,7 @@ def test_a_clerk_carries_a_topic_through_the_seven_steps_in_the_admin(
         form.locator("button[type=submit]").click()
         expect(page.locator(".messagelist .success")).to_be_visible()
 
+    assert Topic.objects.get(pk=topic.pk).category == "public_space"
     move("review", "材料齐全，送审")
     shot(page, "03-topic-in-review")
 
