@@ -307,6 +307,12 @@ def _meeting_notices_as_history(community):
         if meeting is None:
             continue
         kind = registry.get(notice.kind)
+        if notice.kind == notices.MEETING_NOTICE:
+            # Laid down by the seed, a notice may carry the seed's own time: it was due at the
+            # lead time before the meeting, or at once if the meeting was called later than that.
+            notice.due_at = max(meeting.notice_at, min(meeting.created_at, meeting.starts_at))
+            notice.short_notice = notice.due_at > meeting.notice_at
+            notice.save(update_fields=["due_at", "short_notice"])
         if notice.kind == notices.MEETING_NOTICE and not meeting.agenda_items.exists():
             notice.status, notice.superseded_at = Notice.Status.SUPERSEDED, notice.due_at
             notice.note = "What the notice said no longer holds."

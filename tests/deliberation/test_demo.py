@@ -74,3 +74,26 @@ def test_the_large_bulk_writes_valid_chains(small_demo, monkeypatch):
     assert report.intact, report.broken
     assert Topic.objects.filter(comments__parent__isnull=False).exists()
     assert demo.seed("large", random.Random(7), Faker("zh_CN"), None) == {}
+
+
+def test_past_meetings_with_an_agenda_had_their_notice_as_history_would(small_demo):
+    from django.utils import timezone
+
+    from deliberation import notices
+    from notifications.models import Delivery, Notice
+
+    past = Meeting.objects.filter(community=small_demo, starts_at__lt=timezone.now()).exclude(status="cancelled")
+    with_agenda = [m for m in past if m.agenda_items.exists()]
+    assert with_agenda
+    for meeting in with_agenda:
+        told = Notice.objects.filter(
+            kind=notices.MEETING_NOTICE, subject_id=meeting.pk, status=Notice.Status.DISPATCHED
+        ).first()
+        assert told is not None, meeting
+        assert told.dispatched_at == told.due_at <= meeting.starts_at
+        sent = Delivery.objects.filter(notice=told, status="sent")
+        assert sent.exists() and not sent.exclude(sent_at=told.due_at).exists()
+    # Nothing about a meeting already past is left to go out now.
+    assert not Notice.objects.filter(
+        kind__in=notices.MEETING_KINDS, status="pending", subject_id__in=past.values("pk")
+    ).exists()
