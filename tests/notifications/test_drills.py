@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from communities.models import Residency
 from deliberation import services as deliberation_services
-from deliberation.models import Meeting
+from deliberation.models import AgendaItem, Meeting, Topic
 from notifications.models import Delivery, Notice
 from notifications.registry import EMAIL, IN_APP, SMS
 from tests import factories
@@ -263,12 +263,25 @@ def assert_exactly_once(users, drill, notice=None):
     assert len(files) == expected[SMS]
 
 
+def with_an_agenda(meeting, staff):
+    """A meeting notice goes out only with an agenda: one item, laid down directly so that no
+    other notice (a step change) joins the ones the drills count."""
+    topic = Topic.objects.create(
+        community=meeting.community, title="议程事项", body="楼道灯坏了三个月，晚上老人上下楼很危险。" * 2, raised_by=staff
+    )
+    AgendaItem.objects.create(meeting=meeting, topic=topic, added_by=staff)
+    return meeting
+
+
 def short_notice_meeting(community, staff, days=2):
-    return deliberation_services.meeting_schedule(
-        actor=staff,
-        community=community,
-        starts_at=timezone.now() + datetime.timedelta(days=days),
-        location="社区议事厅",
+    return with_an_agenda(
+        deliberation_services.meeting_schedule(
+            actor=staff,
+            community=community,
+            starts_at=timezone.now() + datetime.timedelta(days=days),
+            location="社区议事厅",
+        ),
+        staff,
     )
 
 
@@ -377,6 +390,7 @@ def test_worker_and_beat_down_across_the_due_time(drill, world):
         starts_at=timezone.now() + lead + datetime.timedelta(seconds=3),
         location="议事厅",
     )
+    with_an_agenda(meeting, staff)
     notice = Notice.objects.get()
     assert not notice.short_notice
     time.sleep(max((notice.due_at - timezone.now()).total_seconds(), 0) + 2)
@@ -417,6 +431,7 @@ def test_a_meeting_moved_after_its_notice_was_queued_sends_nothing_for_the_old_d
         starts_at=timezone.now() + lead + datetime.timedelta(seconds=4),
         location="议事厅",
     )
+    with_an_agenda(meeting, staff)
     old = Notice.objects.get()
     deliberation_services.meeting_move(
         actor=staff, meeting=meeting, starts_at=meeting.starts_at + datetime.timedelta(days=1)
