@@ -650,15 +650,25 @@ class AttendanceInline(admin.TabularInline):
         return self.has_change_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
+        # From the meeting's start until its first vote (then attendance is fixed).
         return (
             obj is not None
             and obj.status != Meeting.Status.CANCELLED
             and obj.has_started
             and can(request.user, "meeting.manage", obj)
+            and not self._voted(obj)
         )
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and obj.has_started and super().has_view_permission(request, obj)
+        # Before the meeting there is no attendance to show (obj None: the rows' queryset).
+        if obj is not None and not obj.has_started:
+            return False
+        return super().has_view_permission(request, obj)
+
+    def _voted(self, meeting):
+        if not hasattr(meeting, "_voted"):
+            meeting._voted = services._voted(meeting)
+        return meeting._voted
 
     def get_extra(self, request, obj=None, **kwargs):
         if obj is None or not self.has_change_permission(request, obj):

@@ -319,6 +319,10 @@ def test_attendance_all_present_and_the_vote_in_one_save(client, flow, world):
     assert statuses == ["excused", "present", "present"]
     vote = Vote.objects.get()
     assert vote.present == 2 and vote.passed
+    # Afterwards the page shows the attendance as recorded, fixed now that the council voted.
+    html = client.get(meeting_url(meeting)).content.decode()
+    assert "not recorded yet" not in html and 'name="attendance-0-status"' not in html
+    assert html.count('class="field-status"') >= 3
 
 
 def test_a_meeting_held_offline_is_recorded_afterwards_without_a_notice(client, flow, world):
@@ -452,3 +456,19 @@ def test_the_meeting_page_query_count_stays_flat(client, flow, world, django_ass
     client.get(meeting_url(meeting))
     with django_assert_max_num_queries(60):
         assert client.get(meeting_url(meeting)).status_code == 200
+
+
+def test_progress_is_reported_to_done_on_the_tasks_own_page(client, flow, world):
+    topic = flow.at(Step.IMPLEMENT)
+    task = flow.task(topic)
+    client.force_login(world.staff)
+    url = reverse("admin:deliberation_task_change", args=[task.pk])
+    data = form_data(client.get(url))
+    data.update({"reports-TOTAL_FORMS": 1, "reports-0-percent": 100, "reports-0-note": "已全部更换并验收"})
+    response = client.post(url, data)
+    assert response.status_code == 302, refused(response)
+    task.refresh_from_db()
+    assert task.is_done and ProgressReport.objects.get(task=task).percent == 100
+    # Done: no further report is offered, and the topic can open its evaluation.
+    assert "reports-TOTAL_FORMS" not in client.get(url).content.decode()
+    services.topic_advance(actor=world.staff, topic=topic, to=Step.EVALUATE)
