@@ -282,8 +282,7 @@ def _seed_small(rng, fake, stdout):
 def _meeting_notices_as_history(community):
     """The story's meeting notices went out when they were due, as the dispatcher would have
     sent them then: a notice due before now is recorded as dispatched at its due time (its
-    in-app deliveries sent and read then), or set aside if the meeting's agenda was empty;
-    a notice still to come stays pending for the real dispatcher."""
+    in-app deliveries sent and read then); a notice still to come stays pending for the real dispatcher."""
     from django.conf import settings
     from django.utils import translation
 
@@ -313,11 +312,6 @@ def _meeting_notices_as_history(community):
             notice.due_at = max(meeting.notice_at, min(meeting.created_at, meeting.starts_at))
             notice.short_notice = notice.due_at > meeting.notice_at
             notice.save(update_fields=["due_at", "short_notice"])
-        if notice.kind == notices.MEETING_NOTICE and not meeting.agenda_items.exists():
-            notice.status, notice.superseded_at = Notice.Status.SUPERSEDED, notice.due_at
-            notice.note = "What the notice said no longer holds."
-            notice.save(update_fields=["status", "superseded_at", "note"])
-            continue
         content = {}
         for code, _name in settings.LANGUAGES:
             with translation.override(code):

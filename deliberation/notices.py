@@ -85,12 +85,6 @@ def _holds(meeting, notice):
     )
 
 
-def _holds_with_agenda(meeting, notice):
-    """The meeting notice goes out only with an agenda: with none when it is due, it is set
-    aside, and the first topic put on the agenda calls a notice again (agenda_changed)."""
-    return _holds(meeting, notice) and AgendaItem.objects.filter(meeting=meeting).exists()
-
-
 def _agenda_lines(meeting):
     items = AgendaItem.objects.filter(meeting=meeting).select_related("topic").order_by("position", "pk")
     lines = [f"{number}. {item.topic.title} {link(item.topic)}" for number, item in enumerate(items, 1)]
@@ -438,7 +432,7 @@ def register():
             name=MEETING_NOTICE,
             label=gettext_lazy("Meeting notice"),
             content=meeting_notice_content,
-            is_current=_holds_with_agenda,
+            is_current=_holds,
             **meeting_kind,
         )
     )
