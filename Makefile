@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test messages bench bench-scale clean-var verify-trail
+.PHONY: run test lint messages bench bench-scale clean-var verify-trail
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -33,6 +33,14 @@ verify-trail: $(VENV)/.requirements
 
 test: $(VENV)/.requirements-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# ruff (rules and formatting in pyproject.toml), import-linter (the layers, pyproject.toml) and
+# bandit (medium and high severity; what is safe carries `# nosec BXXX  # reason` where it stands).
+lint: $(VENV)/.requirements-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/bandit -c pyproject.toml -r . -ll -q
 
 # Rebuild both translation catalogues after changing user-facing text.
 messages: $(VENV)/.requirements-dev

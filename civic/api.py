@@ -12,9 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from communities.errors import Conflict
+from core import uploads
 from core.attempts import TooManyAttempts
-
-from . import uploads
 
 
 class Pagination(PageNumberPagination):

@@ -10,7 +10,9 @@ class CivicConfig(AppConfig):
         from communities import signup_confirm
         from core import tokens  # noqa: F401  (tokens end on a password change)
 
-        from . import checks  # noqa: F401  (deploy checks)
-        from . import sms_login
+        from . import (
+            checks,  # noqa: F401  (deploy checks)
+            sms_login,
+        )
 
         signup_confirm.register_phone_code_sender(sms_login.send_signup_code)

@@ -77,7 +77,7 @@ def _svg(body, *, title, description, height):
     return format_html(
         '<svg class="chart" role="img" aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" '
-        'font-family="system-ui, \'Noto Sans CJK SC\', \'PingFang SC\', \'Microsoft YaHei\', sans-serif">'
+        "font-family=\"system-ui, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif\">"
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         id=chart_id,
         w=WIDTH,
@@ -112,10 +112,21 @@ def bar_chart(bars, *, title, description="", max_value=None, marker_label=""):
                 '<rect x="0" y="{}" width="{}" height="22" rx="3" fill="{}"/>'
                 '<rect x="0" y="{}" width="{}" height="22" rx="3" fill="{}"/>'
                 '<text x="{}" y="{}" font-size="{}" font-weight="700" fill="{}">{}</text>',
-                y + 17, LABEL_SIZE, INK, _short(bar.label),
-                y + 24, track, TRACK,
-                y + 24, width, BAR,
-                value_x, y + 41, VALUE_SIZE, INK, bar.text,
+                y + 17,
+                LABEL_SIZE,
+                INK,
+                _short(bar.label),
+                y + 24,
+                track,
+                TRACK,
+                y + 24,
+                width,
+                BAR,
+                value_x,
+                y + 41,
+                VALUE_SIZE,
+                INK,
+                bar.text,
             )  # fmt: skip
         )
         if bar.marker is not None:
@@ -123,7 +134,10 @@ def bar_chart(bars, *, title, description="", max_value=None, marker_label=""):
             parts.append(
                 format_html(
                     '<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="{c}" stroke-width="3"/>',
-                    x=x, top=y + 20, bottom=y + 50, c=MARKER,
+                    x=x,
+                    top=y + 20,
+                    bottom=y + 50,
+                    c=MARKER,
                 )  # fmt: skip
             )
     height = len(bars) * row + 6
@@ -132,7 +146,12 @@ def bar_chart(bars, *, title, description="", max_value=None, marker_label=""):
             format_html(
                 '<line x1="0" y1="{y1}" x2="0" y2="{y2}" stroke="{c}" stroke-width="3"/>'
                 '<text x="10" y="{ty}" font-size="15" fill="{ink}">{label}</text>',
-                y1=height, y2=height + 18, c=MARKER, ty=height + 15, ink=INK, label=marker_label,
+                y1=height,
+                y2=height + 18,
+                c=MARKER,
+                ty=height + 15,
+                ink=INK,
+                label=marker_label,
             )  # fmt: skip
         )
         height += 26
@@ -160,20 +179,33 @@ def stacked_bar_chart(rows, *, segments, title, description="", palette=SEQUENCE
             format_html(
                 '<rect x="{}" y="{}" width="16" height="16" fill="{}" stroke="{}"/>'
                 '<text x="{}" y="{}" font-size="15" fill="{}">{}</text>',
-                x, y + 2, colours[key], INK, x + 22, y + 15, INK, text,
+                x,
+                y + 2,
+                colours[key],
+                INK,
+                x + 22,
+                y + 15,
+                INK,
+                text,
             )  # fmt: skip
         )
         x += width + 12
     y += 34
     for label, counts in rows:
         total = sum(counts.get(key, 0) or 0 for key, _label in segments)
-        parts.append(format_html('<text x="0" y="{}" font-size="{}" fill="{}">{}</text>', y + 16, LABEL_SIZE, INK, _short(label)))
+        parts.append(
+            format_html('<text x="0" y="{}" font-size="{}" fill="{}">{}</text>', y + 16, LABEL_SIZE, INK, _short(label))
+        )
         bar_y = y + 24
         if not total:
             parts.append(
                 format_html(
                     '<rect x="0" y="{}" width="{}" height="28" fill="{}"/><text x="8" y="{}" font-size="15" fill="{}">–</text>',
-                    bar_y, WIDTH, TRACK, bar_y + 20, MUTED,
+                    bar_y,
+                    WIDTH,
+                    TRACK,
+                    bar_y + 20,
+                    MUTED,
                 )  # fmt: skip
             )
         offset = 0.0
@@ -187,14 +219,20 @@ def stacked_bar_chart(rows, *, segments, title, description="", palette=SEQUENCE
             parts.append(
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="28" fill="{}" stroke="#ffffff" stroke-width="1"/>',
-                    round(offset, 1), bar_y, round(width, 1), fill,
+                    round(offset, 1),
+                    bar_y,
+                    round(width, 1),
+                    fill,
                 )  # fmt: skip
             )
             if width >= 44:
                 parts.append(
                     format_html(
                         '<text x="{}" y="{}" font-size="14" font-weight="700" text-anchor="middle" fill="{}">{}%</text>',
-                        round(offset + width / 2, 1), bar_y + 19, "#ffffff" if fill in DARK_FILLS else INK, figures.figure_text(share, 0),
+                        round(offset + width / 2, 1),
+                        bar_y + 19,
+                        "#ffffff" if fill in DARK_FILLS else INK,
+                        figures.figure_text(share, 0),
                     )  # fmt: skip
                 )
             offset += width
@@ -222,15 +260,23 @@ def funnel_chart(stages, *, title, description=""):
             format_html(
                 '<text x="0" y="{}" font-size="{}" fill="{}">{}</text>'
                 '<rect x="{}" y="{}" width="{}" height="32" rx="2" fill="{}"/>',
-                y + 22, LABEL_SIZE, INK, _short(label, label_width - 6),
-                round(x, 1), y, round(width, 1), BAR,
+                y + 22,
+                LABEL_SIZE,
+                INK,
+                _short(label, label_width - 6),
+                round(x, 1),
+                y,
+                round(width, 1),
+                BAR,
             )  # fmt: skip
         )
         if width >= _text_width(text, 15) + 16:
             parts.append(
                 format_html(
                     '<text x="{}" y="{}" font-size="15" font-weight="700" text-anchor="middle" fill="#ffffff">{}</text>',
-                    round(label_width + span / 2, 1), y + 22, text,
+                    round(label_width + span / 2, 1),
+                    y + 22,
+                    text,
                 )  # fmt: skip
             )
         else:
@@ -238,7 +284,10 @@ def funnel_chart(stages, *, title, description=""):
             parts.append(
                 format_html(
                     '<text x="{}" y="{}" font-size="15" font-weight="700" fill="{}">{}</text>',
-                    round(x + width + 6, 1), y + 22, INK, text,
+                    round(x + width + 6, 1),
+                    y + 22,
+                    INK,
+                    text,
                 )  # fmt: skip
             )
     return _svg(_joined(parts), title=title, description=description, height=len(stages) * row + 4)

@@ -48,7 +48,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from communities.models import CADRE_BODY_KINDS, Community, District, Education, Membership, Residency, Stage, Street, Typology
+from communities.models import (
+    CADRE_BODY_KINDS,
+    Community,
+    District,
+    Education,
+    Membership,
+    Residency,
+    Stage,
+    Street,
+    Typology,
+)
 from communities.permissions import roles_for
 from deliberation.models import Attendance as CouncilAttendance
 from deliberation.models import Comment, Meeting, ObserverRegistration, Rating, Topic, TrailEntry, TrailKind
@@ -511,13 +521,13 @@ def _blank_row(place):
     row.update(
         residents=0,
         activities=0,
-        buckets={value: 0 for value in ready_made.ACTIVITY_BUCKET_VALUES},
-        actions={action: 0 for action in ACTIONS},
+        buckets=dict.fromkeys(ready_made.ACTIVITY_BUCKET_VALUES, 0),
+        actions=dict.fromkeys(ACTIONS, 0),
         impressions={key: {"good": 0, "answered": 0} for key in ready_made.IMPRESSION_KEYS},
-        reported={value: 0 for value in ready_made.ACTIVITY_BUCKET_VALUES},
-        scales={key: {point: 0 for point in range(1, 6)} for key in SCALES},
+        reported=dict.fromkeys(ready_made.ACTIVITY_BUCKET_VALUES, 0),
+        scales={key: dict.fromkeys(range(1, 6), 0) for key in SCALES},
         topics=_blank_topics(),
-        ratings={point: 0 for point in range(1, 6)},
+        ratings=dict.fromkeys(range(1, 6), 0),
         meetings=_blank_meetings(),
         cadres={"count": 0, "aged": 0, "over_50": 0},
     )
@@ -690,7 +700,12 @@ def _survey_answers(area, filters):
     )
     rows = (
         answers.order_by()
-        .values("response__community_id", "question__survey_id", "question__survey__ready_made", "question__survey__opens_at")
+        .values(
+            "response__community_id",
+            "question__survey_id",
+            "question__survey__ready_made",
+            "question__survey__opens_at",
+        )
         .annotate(**aggregates)
     )
     latest = {}
@@ -843,7 +858,9 @@ def _overdue_topics(area, now):
             "community": row["community__name"],
             "url": f"/topics/{row['pk']}/",
         }
-        for row in topics.values("pk", "title", "step", "step_due_at", "community_id", "community__name")[:OVERDUE_LISTED]
+        for row in topics.values("pk", "title", "step", "step_due_at", "community_id", "community__name")[
+            :OVERDUE_LISTED
+        ]
     ]
 
 
@@ -877,7 +894,11 @@ def _step_days(area, start, end):
         _in(TrailEntry.objects.filter(kind__in=[TrailKind.RAISED, TrailKind.STEP]), "topic__community", area)
         .order_by()
         .annotate(
-            stay_step=Case(When(kind=TrailKind.RAISED, then=Value(Step.COLLECT.value)), default=KT("data__to"), output_field=CharField()),
+            stay_step=Case(
+                When(kind=TrailKind.RAISED, then=Value(Step.COLLECT.value)),
+                default=KT("data__to"),
+                output_field=CharField(),
+            ),
             due=KT("data__due"),
             left_at=Window(Lead("recorded_at"), partition_by=[F("topic_id")], order_by=[F("seq").asc()]),
         )
@@ -940,7 +961,16 @@ def _median(counts):
 
 
 def _blank_meetings():
-    return {"meetings": 0, "held": 0, "on_time": 0, "short_notice": 0, "noticed": 0, "seats": 0, "taken": 0, "checked_in": 0}
+    return {
+        "meetings": 0,
+        "held": 0,
+        "on_time": 0,
+        "short_notice": 0,
+        "noticed": 0,
+        "seats": 0,
+        "taken": 0,
+        "checked_in": 0,
+    }
 
 
 def _meetings(area, start, until):
@@ -960,7 +990,11 @@ def _meetings(area, start, until):
         ),
     )
     short = notices.filter(short_notice=True).exclude(status=Notice.Status.SUPERSEDED)
-    gallery = ObserverRegistration.objects.filter(meeting=OuterRef("pk"), cancelled_at__isnull=True).order_by().values("meeting")
+    gallery = (
+        ObserverRegistration.objects.filter(meeting=OuterRef("pk"), cancelled_at__isnull=True)
+        .order_by()
+        .values("meeting")
+    )
     taken = Subquery(gallery.annotate(n=Count("pk")).values("n"), output_field=IntegerField())
     checked = Subquery(
         gallery.filter(checked_in_at__isnull=False).annotate(n=Count("pk")).values("n"), output_field=IntegerField()
@@ -1047,7 +1081,7 @@ def _cadres(area, on):
 
     def describe(user_ids):
         bands = {key: 0 for key, *_rest in AGE_BANDS}
-        education = {level: 0 for level in [*Education.values, NOT_RECORDED]}
+        education = dict.fromkeys([*Education.values, NOT_RECORDED], 0)
         for user_id in user_ids:
             age, level = people[user_id]
             if age is not None and _age_band(age):
@@ -1070,13 +1104,20 @@ def _cadres(area, on):
     everyone = set().union(*by_community.values()) if by_community else set()
     figures = describe(everyone)
     figures["by_body"] = [
-        {"kind": str(kind), **{k: v for k, v in describe(by_kind[kind]).items() if k in ("count", "over_50", "junior_college_or_below")}}
+        {
+            "kind": str(kind),
+            **{
+                k: v for k, v in describe(by_kind[kind]).items() if k in ("count", "over_50", "junior_college_or_below")
+            },
+        }
         for kind in CADRE_BODY_KINDS
     ]
     community_rows = {}
     for community_id, user_ids in by_community.items():
         own = describe(user_ids)
-        community_rows[community_id] = {"cadres": {"count": own["count"], "aged": own["aged"], "over_50": own["over_50_count"]}}
+        community_rows[community_id] = {
+            "cadres": {"count": own["count"], "aged": own["aged"], "over_50": own["over_50_count"]}
+        }
     return {"figures": figures, "by_community": community_rows}
 
 
@@ -1095,7 +1136,8 @@ def _indicators(rows):
 
     def good(key):
         return percent(
-            sum(row["impressions"][key]["good"] for row in rows), sum(row["impressions"][key]["answered"] for row in rows)
+            sum(row["impressions"][key]["good"] for row in rows),
+            sum(row["impressions"][key]["answered"] for row in rows),
         )
 
     return {
@@ -1109,7 +1151,9 @@ def _indicators(rows):
         "rating_mean": round(sum(p * n for p, n in ratings.items()) / rated, 2) if rated else None,
         "good_committee": good("residents_committee"),
         "good_council": good("deliberation_council"),
-        "cadres_over_50": percent(sum(row["cadres"]["over_50"] for row in rows), sum(row["cadres"]["aged"] for row in rows)),
+        "cadres_over_50": percent(
+            sum(row["cadres"]["over_50"] for row in rows), sum(row["cadres"]["aged"] for row in rows)
+        ),
     }
 
 

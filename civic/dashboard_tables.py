@@ -117,7 +117,10 @@ class Table:
     def header(self):
         """(label, numeric) per column: numbers are right-aligned, as in their cells."""
         first = self.rows[0] if self.rows else []
-        return [(label, index > 0 and index < len(first) and first[index].numeric) for index, label in enumerate(self.columns)]
+        return [
+            (label, index > 0 and index < len(first) and first[index].numeric)
+            for index, label in enumerate(self.columns)
+        ]
 
     @property
     def wide(self):
@@ -179,10 +182,14 @@ def participation_panel(figures):
             [text(ACTION_LABELS[action]), num(participation[action]["count"]), pct(participation[action]["percent"])]
             for action in ACTIONS
         ],
-        note=_("Out of %(count)s verified residents.") % {"count": formats.number_format(residents, force_grouping=True)},
+        note=_("Out of %(count)s verified residents.")
+        % {"count": formats.number_format(residents, force_grouping=True)},
     )
     took_part.chart = charts.bar_chart(
-        [charts.Bar(ACTION_LABELS[a], participation[a]["percent"], charts.percent_text(participation[a]["percent"])) for a in ACTIONS],
+        [
+            charts.Bar(ACTION_LABELS[a], participation[a]["percent"], charts.percent_text(participation[a]["percent"]))
+            for a in ACTIONS
+        ],
         title=took_part.title,
         description=_("Share of verified residents, 0 to 100%."),
         max_value=100,
@@ -204,7 +211,10 @@ def participation_panel(figures):
         % {"under_2": percent_text(activity["under_2"]), "mean": mean_text(activity["mean"])},
     )
     activities.chart = charts.bar_chart(
-        [charts.Bar(labels[v], activity["shares"][v], charts.percent_text(activity["shares"][v])) for v in ready_made.ACTIVITY_BUCKET_VALUES],
+        [
+            charts.Bar(labels[v], activity["shares"][v], charts.percent_text(activity["shares"][v]))
+            for v in ready_made.ACTIVITY_BUCKET_VALUES
+        ],
         title=activities.title,
         description=activities.note,
         max_value=100,
@@ -227,10 +237,14 @@ def deliberation_panel(figures):
         title=_("Topics raised in the period, by the step they stand in now"),
         columns=[_("Step"), _("Topics")],
         rows=[[text(_step_label(step)), num(figures["topics_by_step"][step.value])] for step in STEPS],
-        note=_("%(count)s topics raised in the period.") % {"count": formats.number_format(raised, force_grouping=True)},
+        note=_("%(count)s topics raised in the period.")
+        % {"count": formats.number_format(raised, force_grouping=True)},
     )
     by_step.chart = charts.bar_chart(
-        [charts.Bar(_step_label(s), figures["topics_by_step"][s.value], str(figures["topics_by_step"][s.value])) for s in STEPS],
+        [
+            charts.Bar(_step_label(s), figures["topics_by_step"][s.value], str(figures["topics_by_step"][s.value]))
+            for s in STEPS
+        ],
         title=by_step.title,
     )
     funnel = Table(
@@ -258,13 +272,22 @@ def deliberation_panel(figures):
         ],
     )
     outcomes.chart = charts.bar_chart(
-        [charts.Bar(Outcome(o).label, figures["outcomes"][o.value], str(figures["outcomes"][o.value])) for o in Outcome],
+        [
+            charts.Bar(Outcome(o).label, figures["outcomes"][o.value], str(figures["outcomes"][o.value]))
+            for o in Outcome
+        ],
         title=outcomes.title,
     )
     days = Table(
         key="step_days",
         title=_("Days spent in each step against its time limit"),
-        columns=[_("Step"), _("Median days"), _("Time limit (days)"), _("Stays that ended"), _("Left by the due time (%)")],
+        columns=[
+            _("Step"),
+            _("Median days"),
+            _("Time limit (days)"),
+            _("Stays that ended"),
+            _("Left by the due time (%)"),
+        ],
         rows=[
             [
                 text(_step_label(row["step"])),
@@ -285,7 +308,9 @@ def deliberation_panel(figures):
             charts.Bar(
                 _step_label(row["step"]),
                 row["median_days"],
-                "–" if row["median_days"] is None else _("%(days)s d") % {"days": charts.number_text(row["median_days"])},
+                "–"
+                if row["median_days"] is None
+                else _("%(days)s d") % {"days": charts.number_text(row["median_days"])},
                 marker=row["limit_days"],
             )
             for row in figures["step_days"]
@@ -334,7 +359,9 @@ def deliberation_panel(figures):
             ]
             for row in figures["overdue_topics"]
         ],
-        note=_("%(count)s topics are past their step's time limit now, whenever they were raised; the most overdue are listed.")
+        note=_(
+            "%(count)s topics are past their step's time limit now, whenever they were raised; the most overdue are listed."
+        )
         % {"count": formats.number_format(figures["overdue"], force_grouping=True)},
         empty=_("No topic is overdue."),
     )
@@ -348,13 +375,21 @@ def satisfaction_panel(figures):
         title=_("Good impressions of each body (latest impressions survey)"),
         columns=[_("Body"), _("Answered"), _("Good"), _("Good (%)")],
         rows=[
-            [text(BodyKind(key).label), num(impressions[key]["answered"]), num(impressions[key]["good"]), pct(impressions[key]["percent"])]
+            [
+                text(BodyKind(key).label),
+                num(impressions[key]["answered"]),
+                num(impressions[key]["good"]),
+                pct(impressions[key]["percent"]),
+            ]
             for key in ready_made.IMPRESSION_KEYS
         ],
         note=_("Each community's latest impressions survey answered in the period; “don't know” counts as not good."),
     )
     body.chart = charts.bar_chart(
-        [charts.Bar(BodyKind(k).label, impressions[k]["percent"], charts.percent_text(impressions[k]["percent"])) for k in ready_made.IMPRESSION_KEYS],
+        [
+            charts.Bar(BodyKind(k).label, impressions[k]["percent"], charts.percent_text(impressions[k]["percent"]))
+            for k in ready_made.IMPRESSION_KEYS
+        ],
         title=body.title,
         max_value=100,
     )
@@ -364,7 +399,11 @@ def satisfaction_panel(figures):
         key="information",
         title=_("Satisfaction with information and with taking part (latest participation survey)"),
         columns=[
-            _("Satisfaction with"), _("Answered"), _("Mean (1-5)"), _("Satisfied (4-5, %)"), _("Dissatisfied (1-2, %)"),
+            _("Satisfaction with"),
+            _("Answered"),
+            _("Mean (1-5)"),
+            _("Satisfied (4-5, %)"),
+            _("Dissatisfied (1-2, %)"),
             *(str(point) for point in points),
         ],  # fmt: skip
         rows=[
@@ -399,7 +438,11 @@ def satisfaction_panel(figures):
         title=_("Residents' ratings of outcomes (step six) in the period"),
         columns=[_("Score"), _("Ratings"), _("Share (%)")],
         rows=[
-            [text(point), num(ratings["distribution"][point]), pct(round(100 * ratings["distribution"][point] / ratings["count"], 2) if ratings["count"] else None)]
+            [
+                text(point),
+                num(ratings["distribution"][point]),
+                pct(round(100 * ratings["distribution"][point] / ratings["count"], 2) if ratings["count"] else None),
+            ]
             for point in points
         ],
         note=_("%(count)s ratings, mean %(mean)s; satisfied (4-5): %(satisfied)s.")
@@ -422,12 +465,23 @@ def cadres_panel(figures):
         key="age",
         title=_("Cadres by age"),
         columns=[_("Age"), _("Cadres"), _("Share (%)")],
-        rows=[[text(label), num(cadres["age_bands"][key]["count"]), pct(cadres["age_bands"][key]["percent"])] for key, label, *_r in AGE_BANDS],
+        rows=[
+            [text(label), num(cadres["age_bands"][key]["count"]), pct(cadres["age_bands"][key]["percent"])]
+            for key, label, *_r in AGE_BANDS
+        ],
         note=_("Over 50: %(share)s of %(count)s cadres holding posts in the community bodies.")
-        % {"share": percent_text(cadres["over_50"]), "count": formats.number_format(cadres["count"], force_grouping=True)},
+        % {
+            "share": percent_text(cadres["over_50"]),
+            "count": formats.number_format(cadres["count"], force_grouping=True),
+        },
     )
     age.chart = charts.bar_chart(
-        [charts.Bar(label, cadres["age_bands"][key]["percent"], charts.percent_text(cadres["age_bands"][key]["percent"])) for key, label, *_r in AGE_BANDS],
+        [
+            charts.Bar(
+                label, cadres["age_bands"][key]["percent"], charts.percent_text(cadres["age_bands"][key]["percent"])
+            )
+            for key, label, *_r in AGE_BANDS
+        ],
         title=age.title,
         max_value=100,
     )
@@ -436,11 +490,17 @@ def cadres_panel(figures):
         key="education",
         title=_("Cadres by education"),
         columns=[_("Education"), _("Cadres"), _("Share (%)")],
-        rows=[[text(label), num(cadres["education_counts"][level]), pct(cadres["education"][level])] for level, label in levels],
+        rows=[
+            [text(label), num(cadres["education_counts"][level]), pct(cadres["education"][level])]
+            for level, label in levels
+        ],
         note=_("Junior college or below: %(share)s.") % {"share": percent_text(cadres["junior_college_or_below"])},
     )
     education.chart = charts.bar_chart(
-        [charts.Bar(label, cadres["education"][level], charts.percent_text(cadres["education"][level])) for level, label in levels],
+        [
+            charts.Bar(label, cadres["education"][level], charts.percent_text(cadres["education"][level]))
+            for level, label in levels
+        ],
         title=education.title,
         max_value=100,
     )
@@ -449,13 +509,21 @@ def cadres_panel(figures):
         title=_("Cadres of each body"),
         columns=[_("Body"), _("Cadres"), _("Over 50 (%)"), _("Junior college or below (%)")],
         rows=[
-            [text(BodyKind(row["kind"]).label), num(row["count"]), pct(row["over_50"]), pct(row["junior_college_or_below"])]
+            [
+                text(BodyKind(row["kind"]).label),
+                num(row["count"]),
+                pct(row["over_50"]),
+                pct(row["junior_college_or_below"]),
+            ]
             for row in cadres["by_body"]
         ],
     )
     by_body.chart_title = _("Chart: cadres over 50 (%), per body")
     by_body.chart = charts.bar_chart(
-        [charts.Bar(BodyKind(row["kind"]).label, row["over_50"], charts.percent_text(row["over_50"])) for row in cadres["by_body"]],
+        [
+            charts.Bar(BodyKind(row["kind"]).label, row["over_50"], charts.percent_text(row["over_50"]))
+            for row in cadres["by_body"]
+        ],
         title=by_body.chart_title,
         max_value=100,
     )
@@ -485,9 +553,14 @@ def typologies_panel(figures):
         columns=_indicator_columns(_("Typology")),
         rows=[[text(Typology(row["key"]).label), *_indicator_cells(row)] for row in figures["typologies"]],
     )
-    typologies.chart_title = _("Chart: share of verified residents who attended fewer than 2 activities (%), by typology")
+    typologies.chart_title = _(
+        "Chart: share of verified residents who attended fewer than 2 activities (%), by typology"
+    )
     typologies.chart = charts.bar_chart(
-        [charts.Bar(Typology(r["key"]).label, r["under_2"], charts.percent_text(r["under_2"])) for r in figures["typologies"]],
+        [
+            charts.Bar(Typology(r["key"]).label, r["under_2"], charts.percent_text(r["under_2"]))
+            for r in figures["typologies"]
+        ],
         title=typologies.chart_title,
         description=_("The table's column “Attended fewer than 2 activities (%)”, 0 to 100%."),
         max_value=100,
@@ -500,7 +573,10 @@ def typologies_panel(figures):
     )
     stages.chart_title = _("Chart: share of verified residents who took part (%), by development stage")
     stages.chart = charts.bar_chart(
-        [charts.Bar(Stage(r["key"]).label, r["took_part"], charts.percent_text(r["took_part"])) for r in figures["stages"]],
+        [
+            charts.Bar(Stage(r["key"]).label, r["took_part"], charts.percent_text(r["took_part"]))
+            for r in figures["stages"]
+        ],
         title=stages.chart_title,
         description=_("The table's column “Took part (%)”, 0 to 100%."),
         max_value=100,
@@ -522,7 +598,12 @@ def evaluation_panel(figures):
     table = Table(
         key="ranking",
         title=_("Ranking of the latest published round: %(title)s") % {"title": round_["title"]},
-        columns=[_("Rank"), _("Community"), _("Total score"), *(f"{i['name']} (×{short_text(i['weight'], 2)})" for i in evaluation["indicators"])],
+        columns=[
+            _("Rank"),
+            _("Community"),
+            _("Total score"),
+            *(f"{i['name']} (×{short_text(i['weight'], 2)})" for i in evaluation["indicators"]),
+        ],
         rows=[
             [
                 num(row["rank"]),
@@ -532,7 +613,9 @@ def evaluation_panel(figures):
             ]
             for row in evaluation["ranking"]
         ],
-        note=_("By %(organisation)s for %(start)s to %(end)s; %(count)s communities evaluated, ranks among all of them.")
+        note=_(
+            "By %(organisation)s for %(start)s to %(end)s; %(count)s communities evaluated, ranks among all of them."
+        )
         % {
             "organisation": round_["organisation"] or _("an evaluator"),
             "start": _date(round_["period_start"]),
@@ -542,7 +625,10 @@ def evaluation_panel(figures):
         empty=_("The round evaluated no community of this area."),
     )
     table.chart = charts.bar_chart(
-        [charts.Bar(f"{row['rank']}. {row['community']}", row["total"], charts.number_text(row["total"])) for row in evaluation["ranking"][:15]],
+        [
+            charts.Bar(f"{row['rank']}. {row['community']}", row["total"], charts.number_text(row["total"]))
+            for row in evaluation["ranking"][:15]
+        ],
         title=_("Chart: total scores, 0 to 100"),
         max_value=100,
     )
@@ -557,9 +643,18 @@ def communities_panel(figures):
         key="communities",
         title=_("Every community of the area"),
         columns=[
-            _("Community"), _("District"), _("Street or town"), _("Typology"), _("Development stage"),
-            _("Verified residents"), _("Took part (%)"), _("Attended fewer than 2 activities (%)"), _("Topics raised"),
-            _("Overdue now"), _("Good impression: council (%)"), _("Cadres over 50 (%)"),
+            _("Community"),
+            _("District"),
+            _("Street or town"),
+            _("Typology"),
+            _("Development stage"),
+            _("Verified residents"),
+            _("Took part (%)"),
+            _("Attended fewer than 2 activities (%)"),
+            _("Topics raised"),
+            _("Overdue now"),
+            _("Good impression: council (%)"),
+            _("Cadres over 50 (%)"),
         ],  # fmt: skip
         rows=[
             [

@@ -83,7 +83,10 @@ def _key_figures(figures):
     return [
         (_("Verified residents"), formats.number_format(figures["residents"], force_grouping=True)),
         (_("Took part in the period"), tables.charts.percent_text(participation["any"]["percent"])),
-        (_("Attended fewer than 2 activities"), tables.charts.percent_text(figures["activity_participation"]["under_2"])),
+        (
+            _("Attended fewer than 2 activities"),
+            tables.charts.percent_text(figures["activity_participation"]["under_2"]),
+        ),
         (_("Topics raised"), formats.number_format(figures["topics_raised"], force_grouping=True)),
         (_("Overdue topics now"), formats.number_format(figures["overdue"], force_grouping=True)),
         (_("Cadres over 50"), tables.charts.percent_text(figures["cadres"]["over_50"])),
@@ -129,9 +132,7 @@ def _page(request, community_id=None):
     figures = dashboard(scope, filters, area)
     keys = tables.COMMUNITY_PANELS if place else [key for key, _label in tables.PANELS]
     query = urlencode(filters.query(place=place is None))
-    export_base = (
-        reverse("dashboard-community", args=[place["id"]]) if place else reverse("dashboard")
-    ) + "export/"
+    export_base = (reverse("dashboard-community", args=[place["id"]]) if place else reverse("dashboard")) + "export/"
     context.update(
         figures=figures,
         panels=tables.panels(figures, keys),
@@ -168,7 +169,9 @@ def dashboard_export(request, panel, fmt, community_id=None):
         return read
     scope, area, form, filters, place = read
     if filters is None:
-        message = " ".join(f"{form.fields[name].label}: {error}" for name, errors in form.errors.items() for error in errors)
+        message = " ".join(
+            f"{form.fields[name].label}: {error}" for name, errors in form.errors.items() for error in errors
+        )
         return _refused(request, message, status=400)
     figures = dashboard(scope, filters, area)
     built = tables.BUILDERS[panel](figures)
@@ -177,7 +180,12 @@ def dashboard_export(request, panel, fmt, community_id=None):
         _("Civic dashboard: %(panel)s") % {"panel": built.title},
         _("Area: %(area)s") % {"area": where},
         _("Period: %(period)s") % {"period": _period_text(filters)},
-        _("Figures as of %(moment)s") % {"moment": formats.date_format(timezone.localtime(parse_datetime(figures["generated_at"])), "DATETIME_FORMAT")},
+        _("Figures as of %(moment)s")
+        % {
+            "moment": formats.date_format(
+                timezone.localtime(parse_datetime(figures["generated_at"])), "DATETIME_FORMAT"
+            )
+        },
         str(EXACT_NOTE),
     ]
     body = tables.panel_csv(built, heading) if fmt == "csv" else tables.panel_xlsx(built, heading)
@@ -199,7 +207,9 @@ class DashboardView(APIView):
             OpenApiParameter("street", OpenApiTypes.INT, description="A street or town of the official's area."),
             OpenApiParameter("typology", OpenApiTypes.STR, enum=Typology.values),
             OpenApiParameter("stage", OpenApiTypes.STR, enum=Stage.values),
-            OpenApiParameter("since", OpenApiTypes.DATE, description="Start of the period (default: a year before `until`)."),
+            OpenApiParameter(
+                "since", OpenApiTypes.DATE, description="Start of the period (default: a year before `until`)."
+            ),
             OpenApiParameter("until", OpenApiTypes.DATE, description="End of the period, inclusive (default: today)."),
         ],
         responses={

@@ -82,7 +82,11 @@ class DecisionFilterForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
-            self.add_error("until", _("The end of the period is before its start: choose an end on or after %(start)s.") % {"start": since.isoformat()})
+            self.add_error(
+                "until",
+                _("The end of the period is before its start: choose an end on or after %(start)s.")
+                % {"start": since.isoformat()},
+            )
         return data
 
 
@@ -133,7 +137,11 @@ def _step_entries(topic_ids):
 
 def _tallies(topic_ids):
     """{topic id: the last vote on it} (1 query)."""
-    votes = Vote.objects.filter(agenda_item__topic_id__in=topic_ids).select_related("agenda_item").order_by("recorded_at", "pk")
+    votes = (
+        Vote.objects.filter(agenda_item__topic_id__in=topic_ids)
+        .select_related("agenda_item")
+        .order_by("recorded_at", "pk")
+    )
     return {vote.agenda_item.topic_id: vote for vote in votes}
 
 
@@ -290,7 +298,9 @@ class DecisionExportView(APIView):
         ],
         responses={
             200: OpenApiResponse(description="`{count, next, previous, results}` or a CSV file."),
-            400: OpenApiResponse(description="An unknown place, a malformed date, or a period that ends before it starts."),
+            400: OpenApiResponse(
+                description="An unknown place, a malformed date, or a period that ends before it starts."
+            ),
         },
         auth=[],
     )

@@ -279,4 +279,3 @@ def deletion_refusal(user):
     if user.is_superuser:
         return _("A superuser's account is closed by another superuser, not from the profile page.")
     return None
-

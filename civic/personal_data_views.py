@@ -20,8 +20,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_ip import client_ip
+
 from . import personal_data, sms_login
-from .client_ip import client_ip
 
 
 def _filename(user):
@@ -108,9 +109,9 @@ def delete_page(request):
                         address=client_ip(request),
                     )
                 except ValidationError as error:
-                    for field, errors in error.message_dict.items() if hasattr(error, "error_dict") else [
-                        (None, error.messages)
-                    ]:
+                    for field, errors in (
+                        error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
+                    ):
                         form.add_error(field if field in form.fields else None, errors)
                     status_code = 400
                 except sms_login.Throttled as throttled:
@@ -166,9 +167,13 @@ class ExportView(APIView):
 
     @extend_schema(
         summary="A copy of everything Civic keeps about the logged-in person (JSON)",
-        responses={200: OpenApiResponse(description="Profile, consent, residencies, posts, topics, comments, "
-                                        "supports, objections, ratings, non-anonymous survey answers, "
-                                        "activity sign-ups and notices.")},
+        responses={
+            200: OpenApiResponse(
+                description="Profile, consent, residencies, posts, topics, comments, "
+                "supports, objections, ratings, non-anonymous survey answers, "
+                "activity sign-ups and notices."
+            )
+        },
     )
     def get(self, request):
         response = Response(personal_data.export_for(request.user))

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CIVIC_VAR_DIR", BASE_DIR / "var"))
@@ -38,7 +37,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # How many reverse proxies in front of the portal append to X-Forwarded-For: 0 trusts no
-# header and counts clients by the socket's address (civic.client_ip).
+# header and counts clients by the socket's address (core.client_ip).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 INSTALLED_APPS = [
@@ -173,7 +172,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "communities.backends.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "civic.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out person who tries again does not push their own wait further.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -204,7 +203,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
-# Uploads (civic.uploads): documents and photos up to this size; a reverse proxy in front
+# Uploads (core.uploads): documents and photos up to this size; a reverse proxy in front
 # should allow request bodies a little above it (nginx client_max_body_size).
 CIVIC_UPLOAD_MAX_BYTES = int(os.environ.get("CIVIC_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 # Django's own defaults hold form fields to 2.5 MB and keep files above 2.5 MB on disk, not
@@ -345,7 +344,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
-        "civic.throttling.PostThrottle",
+        "core.throttling.PostThrottle",
     ],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
@@ -356,7 +355,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "civic.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Posting limits shared by pages and API (civic.throttling): `<scope>` per user, `<scope>_ip`
+# Posting limits shared by pages and API (core.throttling): `<scope>` per user, `<scope>_ip`
 # per client address, "<number>/<second|minute|hour|day>".
 CIVIC_THROTTLES = {
     "comment": os.environ.get("THROTTLE_COMMENT", "10/min"),

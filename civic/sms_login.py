@@ -178,8 +178,7 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
 def send_signup_code(request, phone, language):
     """The sign-up pages' and API's confirmation code (communities.signup_confirm calls it)."""
     from communities.signup_confirm import Throttled as SignUpThrottled
-
-    from .client_ip import client_ip
+    from core.client_ip import client_ip
 
     try:
         return code_request(phone=phone, address=client_ip(request), language=language, purpose="signup").pk
@@ -200,9 +199,10 @@ def _code_text(code, language, purpose="login", registered=False):
             return _(
                 "Your Civic sign-up code is %(code)s. It is valid for %(minutes)d minutes. Never tell it to anyone."
             ) % {"code": code, "minutes": CODE_TTL // 60}
-        return _(
-            "Your Civic login code is %(code)s. It is valid for %(minutes)d minutes. Never tell it to anyone."
-        ) % {"code": code, "minutes": CODE_TTL // 60}
+        return _("Your Civic login code is %(code)s. It is valid for %(minutes)d minutes. Never tell it to anyone.") % {
+            "code": code,
+            "minutes": CODE_TTL // 60,
+        }
 
 
 def _send(phone, text, pk):

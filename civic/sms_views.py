@@ -23,10 +23,10 @@ from communities.forms import ConsentField
 from communities.models import Community
 from communities.views import _remember_language, welcome_message
 from core import tokens
+from core.client_ip import client_ip
 from core.text import TextField, TextSerializerField, validate_display_name
 
 from . import sms_login
-from .client_ip import client_ip
 
 SESSION_PHONE = signup_confirm.SESSION_PHONE
 SESSION_SIGNUP = signup_confirm.SESSION_SIGNUP
@@ -168,9 +168,11 @@ class SmsLoginView(SmsEndpoint):
 # The page
 def _communities():
     groups = {}
-    for community in Community.objects.select_related("street__district").order_by(
-        "street__district__ring", "street__district__name", "street__name", "name"
-    ).only("pk", "name", "street__name", "street__district__name"):
+    for community in (
+        Community.objects.select_related("street__district")
+        .order_by("street__district__ring", "street__district__name", "street__name", "name")
+        .only("pk", "name", "street__name", "street__district__name")
+    ):
         groups.setdefault(f"{community.street.district.name} · {community.street.name}", []).append(
             (community.pk, community.name)
         )
@@ -222,7 +224,9 @@ class CodeForm(forms.Form):
 
 
 def _safe_next(request, candidate):
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return ""
 
@@ -232,8 +236,8 @@ def _masked(phone):
 
 
 def _add_errors(form, error):
-    for field, messages in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
-        form.add_error(field if field in form.fields else None, messages)
+    for field, reasons in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
+        form.add_error(field if field in form.fields else None, reasons)
 
 
 def sms_login_page(request):
@@ -252,7 +256,9 @@ def sms_login_page(request):
         phone_form = PhoneForm(request.POST)
         if phone_form.is_valid():
             try:
-                sms_login.code_request(phone=phone_form.cleaned_data["phone"], address=_address(request), language=_language())
+                sms_login.code_request(
+                    phone=phone_form.cleaned_data["phone"], address=_address(request), language=_language()
+                )
             except ValidationError as error:
                 _add_errors(phone_form, error)
                 status_code = 400
@@ -270,7 +276,10 @@ def sms_login_page(request):
         signing_up = bool(request.session.get(SESSION_SIGNUP))
         try:
             record = sms_login.code_request(
-                phone=phone, address=_address(request), language=_language(), purpose="signup" if signing_up else "login"
+                phone=phone,
+                address=_address(request),
+                language=_language(),
+                purpose="signup" if signing_up else "login",
             )
             if signing_up:
                 # This session held the sign-up: the new code finishes it instead of the old one.

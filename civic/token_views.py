@@ -44,4 +44,3 @@ class LogoutAllView(APIView):
         end_all(request.user)
         user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-

@@ -19,8 +19,10 @@ DELIBERATION_STEPS = [
         "review",
         "审查",
         _("Review"),
-        _("The committee checks the matter is in the council's remit and complete, then puts it on an agenda "
-          "or declines it with a reason."),
+        _(
+            "The committee checks the matter is in the council's remit and complete, then puts it on an agenda "
+            "or declines it with a reason."
+        ),
     ),
     (
         "resolve",
@@ -92,7 +94,7 @@ def healthz(request):
         checks["cache"] = "ok" if cache.get("healthz") == probe else "unavailable"
         if checks["cache"] == "ok" and getattr(cache, "degraded", False):
             checks["cache"] = "degraded"
-    except Exception:  # noqa: BLE001 - any cache failure means the cache is unavailable
+    except Exception:
         checks["cache"] = "unavailable"
     if "unavailable" in checks.values():
         return JsonResponse({"status": "unavailable", **checks}, status=503)

@@ -126,9 +126,13 @@ def evaluator_lines(user):
     from surveys.models import EvaluationRound, Score
 
     lines = []
-    rounds = EvaluationRound.objects.filter(
-        engagement__evaluator=user, engagement__ended_at__isnull=True, status=EvaluationRound.Status.DRAFT
-    ).select_related("engagement").prefetch_related("indicators")
+    rounds = (
+        EvaluationRound.objects.filter(
+            engagement__evaluator=user, engagement__ended_at__isnull=True, status=EvaluationRound.Status.DRAFT
+        )
+        .select_related("engagement")
+        .prefetch_related("indicators")
+    )
     for evaluation_round in rounds:
         manual = [indicator for indicator in evaluation_round.indicators.all() if not indicator.is_computed]
         needed = len(manual) * evaluation_round.engagement.evaluated_communities().count()
@@ -153,4 +157,6 @@ def scope_label(user):
         return _("The communities of your street or district")
     from communities.models import Community
 
-    return "、".join(Community.objects.filter(pk__in=sorted(roles.staff_of)).order_by("code").values_list("name", flat=True))
+    return "、".join(
+        Community.objects.filter(pk__in=sorted(roles.staff_of)).order_by("code").values_list("name", flat=True)
+    )

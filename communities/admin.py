@@ -283,7 +283,17 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (
             _("Civic profile"),
-            {"fields": ["display_name", "phone", "preferred_language", "sms_opt_out", "email_opt_in", "birth_year", "education"]},
+            {
+                "fields": [
+                    "display_name",
+                    "phone",
+                    "preferred_language",
+                    "sms_opt_out",
+                    "email_opt_in",
+                    "birth_year",
+                    "education",
+                ]
+            },
         ),
     ]
     list_display = ["username", "display_name", "phone", "email", "is_staff", "is_active"]
@@ -396,7 +406,8 @@ class RoleAdmin(ServiceAdminMixin, admin.ModelAdmin):
         run_service(lambda: self.grant(request.user, obj.user, obj.content_object))
         # The grant wrote the row (guardian's assign_perm); the admin's log and redirect need its key.
         saved = (
-            type(obj).objects.filter(user=obj.user, permission=obj.permission, content_object=obj.content_object)
+            type(obj)
+            .objects.filter(user=obj.user, permission=obj.permission, content_object=obj.content_object)
             .order_by("-pk")
             .first()
         )
@@ -451,4 +462,3 @@ class DistrictRoleAdmin(RoleAdmin):
 
     def revoke(self, actor, user, district):
         services.official_revoke(actor=actor, user=user, district=district)
-

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from civic.throttling import PostThrottle
 from core import tokens
+from core.throttling import PostThrottle
 
 from . import lockout, services, signup_confirm
 from .filters import CommunityFilter, ResidencyFilter
@@ -275,7 +275,9 @@ class ResidencyViewSet(
         serializer = ResidencyRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         residency = services.residency_request(user=request.user, community=serializer.validated_data["community"])
-        return Response(ResidencySerializer(residency, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ResidencySerializer(residency, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(
         summary="Verify a pending request (the community's staff)",

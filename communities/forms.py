@@ -53,7 +53,9 @@ class DirectoryFilterForm(forms.Form):
         # Every street is a valid value (clean() says when it is not in the district chosen); the
         # list shown holds the chosen district's only. directory.js narrows it live, from
         # `street_groups`, when the district changes.
-        streets = Street.objects.order_by("district__ring", "district__name", "name").values_list("pk", "name", "district_id")
+        streets = Street.objects.order_by("district__ring", "district__name", "name").values_list(
+            "pk", "name", "district_id"
+        )
         self.street_groups = {pk: [] for pk, _name in districts}
         for pk, name, district_id in streets:
             self.street_groups.setdefault(district_id, []).append((pk, name))
@@ -76,7 +78,9 @@ class DirectoryFilterForm(forms.Form):
         data = super().clean()
         district, street = data.get("district"), data.get("street")
         if district and street and street not in {pk for pk, _name in self.street_groups.get(district, [])}:
-            self.add_error("street", _("That street or town is not in the district chosen: choose one of its streets, or any."))
+            self.add_error(
+                "street", _("That street or town is not in the district chosen: choose one of its streets, or any.")
+            )
         return data
 
     def street_choices_json(self):
@@ -100,7 +104,9 @@ class ConsentField(forms.BooleanField):
     def __init__(self, **kwargs):
         # The template words the box with links to both texts; this label names it in error summaries.
         kwargs.setdefault("label", _("Terms of use and privacy notice"))
-        kwargs.setdefault("error_messages", {"required": _("To sign up, accept the terms of use and the privacy notice.")})
+        kwargs.setdefault(
+            "error_messages", {"required": _("To sign up, accept the terms of use and the privacy notice.")}
+        )
         super().__init__(**kwargs)
 
 

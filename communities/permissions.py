@@ -85,18 +85,16 @@ def roles_for(user):
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    residencies = dict(
-        Residency.objects.active().filter(user=user).values_list("status", "community_id")
-    )
+    residencies = dict(Residency.objects.active().filter(user=user).values_list("status", "community_id"))
     community_perms = CommunityUserObjectPermission.objects.filter(
         user=user, permission__codename__in=(MANAGE_COMMUNITY, SIT_ON_COUNCIL)
     ).values_list("permission__codename", "content_object_id")
     staff_of, council_of = set(), set()
     for codename, community_id in community_perms:
         (staff_of if codename == MANAGE_COMMUNITY else council_of).add(community_id)
-    streets = StreetUserObjectPermission.objects.filter(
-        user=user, permission__codename=OVERSEE_STREET
-    ).values_list("content_object_id", flat=True)
+    streets = StreetUserObjectPermission.objects.filter(user=user, permission__codename=OVERSEE_STREET).values_list(
+        "content_object_id", flat=True
+    )
     districts = DistrictUserObjectPermission.objects.filter(
         user=user, permission__codename=OVERSEE_DISTRICT
     ).values_list("content_object_id", flat=True)

@@ -28,6 +28,7 @@ class ChoiceSerializer(serializers.Serializer):
 
 # Auth
 
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(help_text=_("Username, phone number or e-mail address."))
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
@@ -162,6 +163,7 @@ class SignUpSerializer(serializers.Serializer):
 
 # Places
 
+
 class CommunitySerializer(serializers.ModelSerializer):
     street_name = serializers.CharField(source="street.name", read_only=True)
     district = serializers.IntegerField(source="street.district_id", read_only=True)
@@ -215,6 +217,7 @@ class CommunityDetailSerializer(CommunitySerializer):
 
 # Residents
 
+
 class ResidencySerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     user_name = serializers.CharField(source="user.name", read_only=True)
@@ -242,7 +245,6 @@ class ResidencySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_user_phone(self, residency):
         request = self.context.get("request")
@@ -263,4 +265,3 @@ class ResidencyRequestSerializer(serializers.Serializer):
 
 class ResidencyDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-

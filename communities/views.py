@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civic import throttling
+from core import throttling
 
 from . import legal, selectors, services, signup_confirm
 from .errors import Conflict

@@ -114,7 +114,11 @@ class ServiceAdminMixin:
             self.message_user(request, refusal_text(refused.error), messages.ERROR)
             opts = self.model._meta
             return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id], current_app=self.admin_site.name)
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[object_id],
+                    current_app=self.admin_site.name,
+                )
             )
 
     def get_actions(self, request):

@@ -30,7 +30,9 @@ def rounded(value, places=PLACES):
     if value is None or value == "":
         return None
     try:
-        exact = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else str(value))
+        exact = (
+            value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else str(value))
+        )
         return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return None

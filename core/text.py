@@ -23,7 +23,9 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 
 def _invisible(char):
-    return char.isspace() or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp") or char in "\u115f\u1160\u3164\uffa0"
+    return (
+        char.isspace() or unicodedata.category(char) in ("Cf", "Zs", "Zl", "Zp") or char in "\u115f\u1160\u3164\uffa0"
+    )
 
 
 def is_blank(text):

@@ -32,7 +32,9 @@ def issue(user):
     """A new token for one device; returns the key, which is never stored."""
     instance, key = AuthToken.objects.create(user=user)
     others = AuthToken.objects.filter(user=user).exclude(digest=instance.digest)
-    stale = list(others.order_by("-expiry", "-created").values_list("digest", flat=True)[settings.API_TOKEN_LIMIT - 1 :])
+    stale = list(
+        others.order_by("-expiry", "-created").values_list("digest", flat=True)[settings.API_TOKEN_LIMIT - 1 :]
+    )
     if stale:
         AuthToken.objects.filter(digest__in=stale).delete()
     return key

@@ -15,18 +15,18 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from communities.admin import CommunityScopedAdmin, TypologyStageFilters, report_service_errors
-from core.admin import ServiceAdminMixin, run_service
-from core.errors import REFUSALS, refusal_text
 from communities.models import Body, BodyKind, Community, Membership
 from communities.permissions import can, roles_for
+from core.admin import ServiceAdminMixin, run_service
+from core.errors import REFUSALS, refusal_text
 
 from . import notices, selectors, services
 from .models import (
@@ -546,9 +546,7 @@ class AgendaItemForm(forms.ModelForm):
     votes_for = forms.IntegerField(label=_("for"), required=False)
     votes_against = forms.IntegerField(label=_("against"), required=False)
     abstentions = forms.IntegerField(label=_("abstentions"), required=False)
-    move_to = forms.ModelChoiceField(
-        label=_("move to the meeting of"), queryset=Meeting.objects.none(), required=False
-    )
+    move_to = forms.ModelChoiceField(label=_("move to the meeting of"), queryset=Meeting.objects.none(), required=False)
     take_off = forms.BooleanField(label=_("take off the agenda"), required=False)
 
     class Meta:
@@ -626,7 +624,9 @@ class AgendaItemInline(admin.TabularInline):
                 Topic.objects.filter(community=obj.community_id, step__in=[Step.REVIEW, Step.RESOLVE])
                 | Topic.objects.filter(agenda_items__meeting=obj)
             ).distinct()
-            fields["move_to"].queryset = Meeting.objects.upcoming().filter(community=obj.community_id).exclude(pk=obj.pk)
+            fields["move_to"].queryset = (
+                Meeting.objects.upcoming().filter(community=obj.community_id).exclude(pk=obj.pk)
+            )
             _plain_selects(fields, "topic", "move_to")
         return formset
 
@@ -728,7 +728,9 @@ class MeetingAdmin(ServiceAdmin):
             mine = list(_staff_communities(request.user)[:2])
             community = mine[0] if len(mine) == 1 else None
         elif not isinstance(community, Community):
-            community = _staff_communities(request.user).filter(pk=community).first() if str(community).isdigit() else None
+            community = (
+                _staff_communities(request.user).filter(pk=community).first() if str(community).isdigit() else None
+            )
         if community is not None:
             rules = selectors.council_rules_for(community)
             initial.setdefault("community", community.pk)

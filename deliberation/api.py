@@ -67,7 +67,7 @@ NOT_ALLOWED = OpenApiResponse(description="The requester's role does not allow t
 NOT_FOUND = OpenApiResponse(description="No such record.")
 CONFLICT = OpenApiResponse(description="The state of things refuses it: `detail` and `blockers`.")
 WRITE_ERRORS = {400: BAD_INPUT, 401: NOT_LOGGED_IN, 403: NOT_ALLOWED, 404: NOT_FOUND, 409: CONFLICT}
-# Comments, topics and objections count against the poster's and the address's limits (civic.throttling).
+# Comments, topics and objections count against the poster's and the address's limits (core.throttling).
 POSTING_ERRORS = {
     **WRITE_ERRORS,
     429: OpenApiResponse(description="Posting too fast: `detail` says how long to wait; Retry-After too."),

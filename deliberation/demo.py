@@ -157,7 +157,7 @@ class _Story:
         present = self.council[:-1] if len(self.council) > 3 else self.council
         start = meeting.starts_at
         with self.at(start + datetime.timedelta(minutes=5)):
-            entries = {m: "present" for m in present}
+            entries = dict.fromkeys(present, "present")
             entries.update({m: "excused" for m in self.council if m not in present})
             services.attendance_record(actor=self.staff, meeting=meeting, entries=entries)
         counts = (len(present) - 2, 1, 1) if adopted else (2, len(present) - 3, 1)
@@ -292,15 +292,12 @@ def _meeting_notices_as_history(community):
     from . import notices
 
     now = timezone.now()
-    due = (
-        Notice.objects.filter(
-            kind__in=notices.MEETING_KINDS,
-            status=Notice.Status.PENDING,
-            due_at__lte=now,
-            subject_id__in=Meeting.objects.filter(community=community).values("pk"),
-        )
-        .order_by("due_at", "pk")
-    )
+    due = Notice.objects.filter(
+        kind__in=notices.MEETING_KINDS,
+        status=Notice.Status.PENDING,
+        due_at__lte=now,
+        subject_id__in=Meeting.objects.filter(community=community).values("pk"),
+    ).order_by("due_at", "pk")
     for notice in due:
         meeting = Meeting.objects.filter(pk=notice.subject_id).select_related("community").first()
         if meeting is None:

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from civic.uploads import PHOTOS_AND_PDF, FileCheck
 from communities.models import Body, Community
+from core.uploads import PHOTOS_AND_PDF, FileCheck
 
 from . import clock
 from .workflow import STEP_NUMBER, Outcome, Step

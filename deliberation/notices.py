@@ -32,7 +32,7 @@ from notifications.registry import EMAIL, IN_APP, Content, Daily, Followable, No
 from notifications.sms import fit
 
 from . import clock
-from .models import AgendaItem, Meeting, ObserverRegistration, Objection, Topic
+from .models import AgendaItem, Meeting, Objection, ObserverRegistration, Topic
 from .workflow import Outcome, Step
 
 MEETING_NOTICE = "deliberation.meeting_notice"

@@ -1,7 +1,7 @@
 """Checks on the photos and files attached to progress reports: photos and PDF documents under
-the portal's upload policy (civic.uploads)."""
+the portal's upload policy (core.uploads)."""
 
-from civic import uploads
+from core import uploads
 
 POLICY = uploads.PHOTOS_AND_PDF
 

@@ -19,13 +19,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civic import throttling, uploads
 from communities.errors import Conflict
 from communities.forms import add_service_errors
 from communities.models import Body, Community
 from communities.page_cache import anonymous_page_cache
 from communities.permissions import can, is_council_member_of
 from communities.services import community_get
+from core import throttling, uploads
 
 from . import clock, selectors, services
 from .forms import (
@@ -37,8 +37,8 @@ from .forms import (
     ProgressForm,
     RatingForm,
     ReportForm,
-    TopicFilterForm,
     TopicEditForm,
+    TopicFilterForm,
     TopicRaiseForm,
 )
 from .models import (

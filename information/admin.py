@@ -62,7 +62,9 @@ class AnnouncementForm(forms.ModelForm):
     attachments = MultipleFileField(
         label=_("Add attachments"),
         required=False,
-        help_text=_("PDF, Word or Excel documents (.docx, .xlsx) and photos (JPEG, PNG, WebP); at most %(count)d files.")
+        help_text=_(
+            "PDF, Word or Excel documents (.docx, .xlsx) and photos (JPEG, PNG, WebP); at most %(count)d files."
+        )
         % {"count": uploads.MAX_ATTACHMENTS},
     )
     remove_attachments = forms.ModelMultipleChoiceField(
@@ -159,7 +161,9 @@ class AnnouncementForm(forms.ModelForm):
         if expires_at is not None and expires_at <= publish_at:
             self.add_error(
                 "expires_at",
-                _("An announcement must expire after it is published: choose an expiry time after the publishing time."),
+                _(
+                    "An announcement must expire after it is published: choose an expiry time after the publishing time."
+                ),
             )
         files = data.get("attachments") or []
         kept = self.instance.attachments.count() - len(data.get("remove_attachments") or []) if self.instance.pk else 0
@@ -237,7 +241,9 @@ class AnnouncementAdmin(ServiceAdminMixin, admin.ModelAdmin):
             (_("Attachments"), {"fields": attachments}),
         ]
         if obj is not None:
-            fieldsets.append((_("Record"), {"fields": ["author", "created_at", "updated_by", "updated_at", "reads_detail"]}))
+            fieldsets.append(
+                (_("Record"), {"fields": ["author", "created_at", "updated_by", "updated_at", "reads_detail"]})
+            )
         return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -256,7 +262,9 @@ class AnnouncementAdmin(ServiceAdminMixin, admin.ModelAdmin):
                             "data-preview-url": preview_url,
                             "data-preview-label": str(_("Preview")),
                             "data-preview-title": str(_("Preview, as residents will see it")),
-                            "data-preview-empty": str(_("Nothing to show: the text is empty once unsafe markup is removed.")),
+                            "data-preview-empty": str(
+                                _("Nothing to show: the text is empty once unsafe markup is removed.")
+                            ),
                             "data-preview-failed": str(_("The preview could not be made; the text is kept.")),
                         }
                     )
@@ -265,7 +273,11 @@ class AnnouncementAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("preview/", self.admin_site.admin_view(require_POST(self.preview_view)), name="information_announcement_preview"),
+            path(
+                "preview/",
+                self.admin_site.admin_view(require_POST(self.preview_view)),
+                name="information_announcement_preview",
+            ),
             *super().get_urls(),
         ]
 
@@ -431,7 +443,18 @@ class BodyProfileAdmin(ServiceAdminMixin, CommunityScopedAdmin):
 class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
-        fields = ["provider", "name", "category", "description", "location", "hours", "how_to_apply", "contact", "free", "active"]
+        fields = [
+            "provider",
+            "name",
+            "category",
+            "description",
+            "location",
+            "hours",
+            "how_to_apply",
+            "contact",
+            "free",
+            "active",
+        ]
 
 
 @admin.register(Service)

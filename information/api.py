@@ -36,7 +36,9 @@ def _service_call(call):
     try:
         return call()
     except uploads.TooLarge as exc:
-        raise PayloadTooLarge({field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}) from exc
+        raise PayloadTooLarge(
+            {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+        ) from exc
 
 
 def _valid_filters(filterset_class, request, model):
@@ -54,7 +56,9 @@ def _valid_filters(filterset_class, request, model):
         request={"application/json": AnnouncementWriteSerializer, "multipart/form-data": AnnouncementWriteSerializer},
         responses={
             201: AnnouncementDetailSerializer,
-            400: OpenApiResponse(description="Field errors (an expiry before publishing, a wrong file type); nothing is saved."),
+            400: OpenApiResponse(
+                description="Field errors (an expiry before publishing, a wrong file type); nothing is saved."
+            ),
             403: OpenApiResponse(description="Not staff or an official of that area."),
             413: OpenApiResponse(description="An attachment is over the size limit; nothing is saved."),
         },
@@ -62,7 +66,11 @@ def _valid_filters(filterset_class, request, model):
     partial_update=extend_schema(
         summary="Change an announcement (fields left out keep their value)",
         request={"application/json": AnnouncementWriteSerializer, "multipart/form-data": AnnouncementWriteSerializer},
-        responses={200: AnnouncementDetailSerializer, 400: OpenApiResponse(description="Field errors."), 413: OpenApiResponse(description="An attachment is too large.")},
+        responses={
+            200: AnnouncementDetailSerializer,
+            400: OpenApiResponse(description="Field errors."),
+            413: OpenApiResponse(description="An attachment is too large."),
+        },
     ),
     destroy=extend_schema(summary="Delete an announcement"),
 )
@@ -211,4 +219,3 @@ class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def filter_queryset(self, queryset):
         return queryset
-

@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civic.uploads import DOCUMENTS_AND_PHOTOS, FileCheck
 from communities.models import Body, Community, District, Street
+from core.uploads import DOCUMENTS_AND_PHOTOS, FileCheck
 
 TITLE_MAX = 120
 BODY_MAX = 20000
@@ -82,7 +82,9 @@ class Announcement(models.Model):
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     body = models.TextField(_("text"), validators=[MaxLengthValidator(BODY_MAX)])
-    body_format = models.CharField(_("text format"), max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN)
+    body_format = models.CharField(
+        _("text format"), max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
     # The text rendered and sanitised once, when it is saved: pages and the API show this.
     body_html = models.TextField(_("text as shown"), blank=True, editable=False)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.NOTICE)
@@ -110,7 +112,9 @@ class Announcement(models.Model):
                 | Q(community__isnull=True, street__isnull=False, district__isnull=True)
                 | Q(community__isnull=True, street__isnull=True, district__isnull=False),
                 name="announcement_one_area",
-                violation_error_message=_("Address the announcement to exactly one community, street or town, or district."),
+                violation_error_message=_(
+                    "Address the announcement to exactly one community, street or town, or district."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(expires_at__isnull=True) | Q(expires_at__gt=models.F("publish_at")),

@@ -43,7 +43,9 @@ def emergency_content(announcement, notice):
         title=_("Emergency: %(title)s") % {"title": announcement.title},
         body="\n\n".join([plain(announcement.body_html, limit=2000), url]),
         url=url,
-        sms=fit(_("[Emergency] %(title)s") % {"title": announcement.title}, url, optional=plain(announcement.body_html)),
+        sms=fit(
+            _("[Emergency] %(title)s") % {"title": announcement.title}, url, optional=plain(announcement.body_html)
+        ),
     )
 
 

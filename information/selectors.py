@@ -119,7 +119,9 @@ def announcement_unread_ids(user, announcements):
     if not user.is_authenticated:
         return set()
     ids = [a.pk for a in announcements]
-    read = set(AnnouncementRead.objects.filter(user=user, announcement_id__in=ids).values_list("announcement_id", flat=True))
+    read = set(
+        AnnouncementRead.objects.filter(user=user, announcement_id__in=ids).values_list("announcement_id", flat=True)
+    )
     return set(ids) - read
 
 
@@ -168,4 +170,3 @@ def community_services(community, limit=None):
 
 def communities_with_services():
     return Community.objects.filter(Exists(Service.objects.filter(community=OuterRef("pk"), active=True)))
-

@@ -17,6 +17,7 @@ from communities.permissions import can
 from . import notices, text, uploads
 from .models import (
     BODY_MAX,
+    SERVICE_PROVIDER_KINDS,
     TITLE_MAX,
     Announcement,
     AnnouncementRead,
@@ -25,7 +26,6 @@ from .models import (
     BodyProfile,
     Category,
     Service,
-    SERVICE_PROVIDER_KINDS,
     ServiceCategory,
 )
 
@@ -67,7 +67,11 @@ def _aware(value, field):
 def _check_period(publish_at, expires_at):
     if expires_at is not None and expires_at <= publish_at:
         raise ValidationError(
-            {"expires_at": _("An announcement must expire after it is published: choose an expiry time after the publishing time.")}
+            {
+                "expires_at": _(
+                    "An announcement must expire after it is published: choose an expiry time after the publishing time."
+                )
+            }
         )
 
 
@@ -76,7 +80,10 @@ def _inspect_all(files, already=0):
     files = list(files or [])
     if already + len(files) > uploads.MAX_ATTACHMENTS:
         raise ValidationError(
-            {"attachments": _("An announcement may have at most %(max)d attachments.") % {"max": uploads.MAX_ATTACHMENTS}}
+            {
+                "attachments": _("An announcement may have at most %(max)d attachments.")
+                % {"max": uploads.MAX_ATTACHMENTS}
+            }
         )
     return [(upload, uploads.inspect(upload)) for upload in files]
 
@@ -268,7 +275,11 @@ def _service_values(values):
 def _check_provider(provider):
     if not isinstance(provider, Body) or provider.kind not in SERVICE_PROVIDER_KINDS:
         raise ValidationError(
-            {"provider": _("Services are offered by the service centre, a social organisation, the property manager or the committee.")}
+            {
+                "provider": _(
+                    "Services are offered by the service centre, a social organisation, the property manager or the committee."
+                )
+            }
         )
 
 

@@ -50,7 +50,9 @@ def render(text, body_format):
     """The text as safe HTML. `body_format` is "markdown" or "html"."""
     if body_format == "markdown":
         # Raw HTML inside Markdown passes through to nh3, which keeps only the allowed tags.
-        fragment = _shift_headings(markdown.markdown(text or "", extensions=["sane_lists", "tables"], output_format="html"))
+        fragment = _shift_headings(
+            markdown.markdown(text or "", extensions=["sane_lists", "tables"], output_format="html")
+        )
     else:
         fragment = text or ""
     return sanitise(fragment).strip()

@@ -1,7 +1,7 @@
 """Checks on announcement attachments: documents and photos under the portal's upload policy
-(civic.uploads), at most five to an announcement."""
+(core.uploads), at most five to an announcement."""
 
-from civic import uploads
+from core import uploads
 
 MAX_ATTACHMENTS = 5
 POLICY = uploads.DOCUMENTS_AND_PHOTOS

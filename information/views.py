@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from civic import uploads
 from communities.permissions import can
+from core import uploads
 
 from . import selectors, services
 from .forms import AnnouncementFilterForm, ServiceFilterForm

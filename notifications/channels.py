@@ -8,7 +8,6 @@ services' job, the same for every channel.
 """
 
 import smtplib
-import socket
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -80,7 +79,7 @@ class SmsChannel(Channel):
             return sms.get_backend().send(message)
         except sms.SmsError as exc:
             raise ChannelError(str(exc), transient=exc.transient) from exc
-        except (OSError, socket.timeout) as exc:
+        except (TimeoutError, OSError) as exc:
             raise ChannelError(f"{type(exc).__name__}: {exc}", transient=True) from exc
 
 

@@ -48,7 +48,8 @@ class Notice(models.Model):
     # The wording in every language, fixed when the notice is dispatched.
     content = models.JSONField(_("content"), default=dict, blank=True)
     # Set for notices that must exist once (a day's digest): unique per kind.
-    key = models.CharField(_("key"), max_length=100, null=True, blank=True)
+    # NULL, not "", so that the unique constraint leaves every notice without a key alone.
+    key = models.CharField(_("key"), max_length=100, null=True, blank=True)  # noqa: DJ001
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)

@@ -20,8 +20,8 @@ once a day (`register_daily`), e.g. a digest.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.utils.translation import gettext_lazy as _
 

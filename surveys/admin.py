@@ -828,8 +828,12 @@ class ScoreSheetForm(forms.Form):
             (
                 community,
                 [
-                    (indicator, self[self.cells[(indicator.pk, community.pk)][0]],
-                     self[self.cells[(indicator.pk, community.pk)][1]], self.cells[(indicator.pk, community.pk)][2])
+                    (
+                        indicator,
+                        self[self.cells[(indicator.pk, community.pk)][0]],
+                        self[self.cells[(indicator.pk, community.pk)][1]],
+                        self.cells[(indicator.pk, community.pk)][2],
+                    )
                     for indicator in self.indicators
                 ],
             )
@@ -1175,11 +1179,15 @@ class ScoreAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 indicators = indicators.filter(round__engagement__evaluator=request.user)
             kwargs["queryset"] = indicators
         if db_field.name == "community":
-            kwargs["queryset"] = _scored_communities(request.user).select_related("street").order_by("street__name", "name")
+            kwargs["queryset"] = (
+                _scored_communities(request.user).select_related("street").order_by("street__name", "name")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and (request.user.is_superuser or bool(engagements_for(request.user)))
+        return super().has_add_permission(request) and (
+            request.user.is_superuser or bool(engagements_for(request.user))
+        )
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

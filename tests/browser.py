@@ -1,8 +1,6 @@
 """A real browser for tests: Playwright driving Debian's Chromium, headless.
 
-Use it from a test module with
-
-    from tests.browser import browser_page  # noqa: F401  (a pytest fixture)
+Its fixture `browser_page` is registered for every test (tests/conftest.py's pytest_plugins):
 
     @pytest.mark.browser
     @pytest.mark.django_db(transaction=True)

@@ -5,6 +5,9 @@ from django.conf import settings
 
 from tests import factories
 
+# Fixtures every test module may take by name: the browser page and the SMS file box.
+pytest_plugins = ["tests.browser", "tests.smsbox"]
+
 IN_CI = bool(os.environ.get("CI"))
 
 # Tests create many users: a fast hasher keeps the suite quick (login still checks passwords).

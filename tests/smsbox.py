@@ -1,6 +1,6 @@
 """The SMS file backend as a test's phone: what was sent to a number, and the code in it.
 
-    from tests.smsbox import sms_box, sent_code  # noqa: F401  (sms_box is a fixture)
+from tests.smsbox import sms_box, sent_code  # noqa: F401  (sms_box is a fixture)
 """
 
 import json

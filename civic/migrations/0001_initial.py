@@ -5,32 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SmsCode',
+            name="SmsCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(db_index=True, max_length=11, verbose_name='phone number')),
-                ('code_hash', models.CharField(max_length=64, verbose_name='code (keyed hash)')),
-                ('salt', models.CharField(max_length=32, verbose_name='salt')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='tries')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used at')),
-                ('replaced_at', models.DateTimeField(blank=True, null=True, verbose_name='replaced at')),
-                ('requested_from', models.GenericIPAddressField(blank=True, null=True, verbose_name='requested from')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("phone", models.CharField(db_index=True, max_length=11, verbose_name="phone number")),
+                ("code_hash", models.CharField(max_length=64, verbose_name="code (keyed hash)")),
+                ("salt", models.CharField(max_length=32, verbose_name="salt")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="tries")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="used at")),
+                ("replaced_at", models.DateTimeField(blank=True, null=True, verbose_name="replaced at")),
+                ("requested_from", models.GenericIPAddressField(blank=True, null=True, verbose_name="requested from")),
             ],
             options={
-                'verbose_name': 'SMS login code',
-                'verbose_name_plural': 'SMS login codes',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('replaced_at__isnull', True), ('used_at__isnull', True)), fields=['phone', '-created_at'], name='smscode_live')],
+                "verbose_name": "SMS login code",
+                "verbose_name_plural": "SMS login codes",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("replaced_at__isnull", True), ("used_at__isnull", True)),
+                        fields=["phone", "-created_at"],
+                        name="smscode_live",
+                    )
+                ],
             },
         ),
     ]

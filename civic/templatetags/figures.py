@@ -1,6 +1,6 @@
 """Figures in templates, rounded by the one rule of core.figures (half up; never truncated).
 
-    {% load figures %}{{ row.total|figure }}  {{ c.percent|percent }}  {{ q.mean|mean }}
+{% load figures %}{{ row.total|figure }}  {{ c.percent|percent }}  {{ q.mean|mean }}
 """
 
 from django import template

@@ -12,282 +12,604 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('typology', models.CharField(choices=[('old_neighbourhood', 'Old neighbourhood'), ('work_unit', 'Work-unit compound'), ('commercial_housing', 'Commercial housing estate'), ('resettlement', 'Resettlement community for land-lost farmers'), ('affordable_housing', 'Affordable housing community'), ('business_district', 'Business-district community'), ('mixed_function', 'Mixed-function community'), ('rural', 'Rural community')], db_index=True, max_length=30, verbose_name='typology')),
-                ('stage', models.CharField(choices=[('rural', 'Village'), ('peri_urban', 'Agriculture-related community'), ('urban', 'City community')], db_index=True, max_length=20, verbose_name='development stage')),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='households')),
-                ('population', models.PositiveIntegerField(default=0, verbose_name='population')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                (
+                    "typology",
+                    models.CharField(
+                        choices=[
+                            ("old_neighbourhood", "Old neighbourhood"),
+                            ("work_unit", "Work-unit compound"),
+                            ("commercial_housing", "Commercial housing estate"),
+                            ("resettlement", "Resettlement community for land-lost farmers"),
+                            ("affordable_housing", "Affordable housing community"),
+                            ("business_district", "Business-district community"),
+                            ("mixed_function", "Mixed-function community"),
+                            ("rural", "Rural community"),
+                        ],
+                        db_index=True,
+                        max_length=30,
+                        verbose_name="typology",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("rural", "Village"),
+                            ("peri_urban", "Agriculture-related community"),
+                            ("urban", "City community"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="development stage",
+                    ),
+                ),
+                ("households", models.PositiveIntegerField(default=0, verbose_name="households")),
+                ("population", models.PositiveIntegerField(default=0, verbose_name="population")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
             ],
             options={
-                'verbose_name': 'community',
-                'verbose_name_plural': 'communities',
-                'ordering': ['code'],
-                'permissions': [('manage_community', 'Runs the community as committee staff'), ('sit_on_council', "Sits on the community's deliberation council"), ('evaluate_communities', 'Evaluates communities as a third party')],
+                "verbose_name": "community",
+                "verbose_name_plural": "communities",
+                "ordering": ["code"],
+                "permissions": [
+                    ("manage_community", "Runs the community as committee staff"),
+                    ("sit_on_council", "Sits on the community's deliberation council"),
+                    ("evaluate_communities", "Evaluates communities as a third party"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='District',
+            name="District",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('ring', models.PositiveSmallIntegerField(choices=[(1, 'First ring (core city)'), (2, 'Second ring (urbanising)'), (3, 'Third ring (townships)')], verbose_name='ring')),
-                ('kind', models.CharField(choices=[('district', 'District'), ('county_city', 'County-level city'), ('county', 'County')], default='district', max_length=20, verbose_name='kind')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                (
+                    "ring",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "First ring (core city)"),
+                            (2, "Second ring (urbanising)"),
+                            (3, "Third ring (townships)"),
+                        ],
+                        verbose_name="ring",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("district", "District"), ("county_city", "County-level city"), ("county", "County")],
+                        default="district",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'district',
-                'verbose_name_plural': 'districts',
-                'ordering': ['ring', 'name'],
-                'permissions': [('oversee_district', 'Oversees the district as an official')],
+                "verbose_name": "district",
+                "verbose_name_plural": "districts",
+                "ordering": ["ring", "name"],
+                "permissions": [("oversee_district", "Oversees the district as an official")],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=50, verbose_name='display name')),
-                ('phone', models.CharField(blank=True, max_length=11, null=True, unique=True, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter a mainland China mobile number: 11 digits starting with 1.')], verbose_name='phone number')),
-                ('preferred_language', models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], default='zh-hans', max_length=10, verbose_name='preferred language')),
-                ('sms_opt_out', models.BooleanField(default=False, verbose_name='no SMS notices')),
-                ('email_opt_in', models.BooleanField(default=False, verbose_name='e-mail notices')),
-                ('birth_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1900), django.core.validators.MaxValueValidator(2100)], verbose_name='birth year')),
-                ('education', models.CharField(blank=True, choices=[('primary', 'Primary school'), ('junior_secondary', 'Junior secondary school'), ('senior_secondary', 'Senior secondary or vocational school'), ('junior_college', 'Junior college'), ('bachelor', "Bachelor's degree"), ('postgraduate', 'Postgraduate')], max_length=20, verbose_name='education')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("display_name", models.CharField(blank=True, max_length=50, verbose_name="display name")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        null=True,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1[3-9]\\d{9}$", "Enter a mainland China mobile number: 11 digits starting with 1."
+                            )
+                        ],
+                        verbose_name="phone number",
+                    ),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("zh-hans", "简体中文"), ("en", "English")],
+                        default="zh-hans",
+                        max_length=10,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                ("sms_opt_out", models.BooleanField(default=False, verbose_name="no SMS notices")),
+                ("email_opt_in", models.BooleanField(default=False, verbose_name="e-mail notices")),
+                (
+                    "birth_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1900),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="birth year",
+                    ),
+                ),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("primary", "Primary school"),
+                            ("junior_secondary", "Junior secondary school"),
+                            ("senior_secondary", "Senior secondary or vocational school"),
+                            ("junior_college", "Junior college"),
+                            ("bachelor", "Bachelor's degree"),
+                            ("postgraduate", "Postgraduate"),
+                        ],
+                        max_length=20,
+                        verbose_name="education",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Body',
+            name="Body",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('party_organisation', 'Party organisation'), ('residents_committee', "Residents' or villagers' committee"), ('deliberation_council', 'Deliberation council'), ('supervisory_committee', 'Supervisory committee'), ('service_centre', 'Convenience service centre'), ('social_organisation', 'Social organisation'), ('property_management', 'Property management')], max_length=30, verbose_name='kind')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bodies', to='communities.community', verbose_name='community')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("party_organisation", "Party organisation"),
+                            ("residents_committee", "Residents' or villagers' committee"),
+                            ("deliberation_council", "Deliberation council"),
+                            ("supervisory_committee", "Supervisory committee"),
+                            ("service_centre", "Convenience service centre"),
+                            ("social_organisation", "Social organisation"),
+                            ("property_management", "Property management"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bodies",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'body',
-                'verbose_name_plural': 'bodies',
-                'ordering': ['community', 'kind', 'name'],
+                "verbose_name": "body",
+                "verbose_name_plural": "bodies",
+                "ordering": ["community", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CommunityGroupObjectPermission',
+            name="CommunityGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='communities.community')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="communities.community"),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CommunityUserObjectPermission',
+            name="CommunityUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='communities.community')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="communities.community"),
+                ),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': 'community role',
-                'verbose_name_plural': 'community roles',
-                'abstract': False,
+                "verbose_name": "community role",
+                "verbose_name_plural": "community roles",
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DistrictGroupObjectPermission',
+            name="DistrictGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='communities.district')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="communities.district"),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DistrictUserObjectPermission',
+            name="DistrictUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='communities.district')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="communities.district"),
+                ),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': 'district role',
-                'verbose_name_plural': 'district roles',
-                'abstract': False,
+                "verbose_name": "district role",
+                "verbose_name_plural": "district roles",
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('post', models.CharField(choices=[('secretary', 'Secretary'), ('deputy_secretary', 'Deputy secretary'), ('director', 'Director'), ('deputy_director', 'Deputy director'), ('convener', 'Convener'), ('member', 'Member'), ('staff', 'Staff')], default='member', max_length=20, verbose_name='post')),
-                ('term_start', models.DateField(default=datetime.date.today, verbose_name='term starts')),
-                ('term_end', models.DateField(blank=True, null=True, verbose_name='term ends')),
-                ('body', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='communities.body', verbose_name='body')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "post",
+                    models.CharField(
+                        choices=[
+                            ("secretary", "Secretary"),
+                            ("deputy_secretary", "Deputy secretary"),
+                            ("director", "Director"),
+                            ("deputy_director", "Deputy director"),
+                            ("convener", "Convener"),
+                            ("member", "Member"),
+                            ("staff", "Staff"),
+                        ],
+                        default="member",
+                        max_length=20,
+                        verbose_name="post",
+                    ),
+                ),
+                ("term_start", models.DateField(default=datetime.date.today, verbose_name="term starts")),
+                ("term_end", models.DateField(blank=True, null=True, verbose_name="term ends")),
+                (
+                    "body",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="communities.body",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'post holder',
-                'verbose_name_plural': 'post holders',
-                'ordering': ['body', 'post', 'term_start'],
+                "verbose_name": "post holder",
+                "verbose_name_plural": "post holders",
+                "ordering": ["body", "post", "term_start"],
             },
         ),
         migrations.CreateModel(
-            name='Residency',
+            name="Residency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for verification'), ('verified', 'Verified'), ('rejected', 'Not verified'), ('ended', 'Ended')], default='pending', max_length=10, verbose_name='status')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.CharField(blank=True, max_length=200, verbose_name='decision note')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('end_reason', models.CharField(blank=True, choices=[('moved', 'Moved to another community'), ('withdrawn', 'Request withdrawn'), ('removed', 'Removed by staff')], max_length=10, verbose_name='end reason')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residencies', to='communities.community', verbose_name='community')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='residencies', to=settings.AUTH_USER_MODEL, verbose_name='resident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for verification"),
+                            ("verified", "Verified"),
+                            ("rejected", "Not verified"),
+                            ("ended", "Ended"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="requested at")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("decision_note", models.CharField(blank=True, max_length=200, verbose_name="decision note")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("moved", "Moved to another community"),
+                            ("withdrawn", "Request withdrawn"),
+                            ("removed", "Removed by staff"),
+                        ],
+                        max_length=10,
+                        verbose_name="end reason",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residencies",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="residencies",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'residency',
-                'verbose_name_plural': 'residencies',
-                'ordering': ['-requested_at'],
+                "verbose_name": "residency",
+                "verbose_name_plural": "residencies",
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='Street',
+            name="Street",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('kind', models.CharField(choices=[('street', 'Street'), ('town', 'Town')], default='street', max_length=10, verbose_name='kind')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='streets', to='communities.district', verbose_name='district')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("street", "Street"), ("town", "Town")],
+                        default="street",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="streets",
+                        to="communities.district",
+                        verbose_name="district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'street or town',
-                'verbose_name_plural': 'streets and towns',
-                'ordering': ['district__name', 'name'],
-                'permissions': [('oversee_street', 'Oversees the street or town as an official')],
+                "verbose_name": "street or town",
+                "verbose_name_plural": "streets and towns",
+                "ordering": ["district__name", "name"],
+                "permissions": [("oversee_street", "Oversees the street or town as an official")],
             },
         ),
         migrations.AddField(
-            model_name='community',
-            name='street',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communities', to='communities.street', verbose_name='street or town'),
+            model_name="community",
+            name="street",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="communities",
+                to="communities.street",
+                verbose_name="street or town",
+            ),
         ),
         migrations.CreateModel(
-            name='StreetGroupObjectPermission',
+            name="StreetGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='communities.street')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="communities.street"),
+                ),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='StreetUserObjectPermission',
+            name="StreetUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='communities.street')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="communities.street"),
+                ),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': 'street role',
-                'verbose_name_plural': 'street roles',
-                'abstract': False,
+                "verbose_name": "street role",
+                "verbose_name_plural": "street roles",
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='user_email_unique_ci'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("email", ""), _negated=True),
+                name="user_email_unique_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='body',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['party_organisation', 'residents_committee', 'deliberation_council', 'supervisory_committee', 'service_centre'])), fields=('community', 'kind'), name='one_body_of_each_single_kind'),
+            model_name="body",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "party_organisation",
+                            "residents_committee",
+                            "deliberation_council",
+                            "supervisory_committee",
+                            "service_centre",
+                        ],
+                    )
+                ),
+                fields=("community", "kind"),
+                name="one_body_of_each_single_kind",
+            ),
         ),
         migrations.AlterUniqueTogether(
-            name='communitygroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="communitygroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AlterUniqueTogether(
-            name='communityuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="communityuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
         migrations.AlterUniqueTogether(
-            name='districtgroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="districtgroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AlterUniqueTogether(
-            name='districtuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="districtuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('body', 'user', 'term_start'), name='membership_unique_term'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("body", "user", "term_start"), name="membership_unique_term"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('term_end__isnull', True), ('term_end__gte', models.F('term_start')), _connector='OR'), name='membership_term_ends_after_start'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("term_end__isnull", True), ("term_end__gte", models.F("term_start")), _connector="OR"
+                ),
+                name="membership_term_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='residency',
-            index=models.Index(fields=['community', 'status'], name='communities_communi_697bb6_idx'),
+            model_name="residency",
+            index=models.Index(fields=["community", "status"], name="communities_communi_697bb6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='residency',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'verified')), fields=('user',), name='one_verified_residency'),
+            model_name="residency",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "verified")), fields=("user",), name="one_verified_residency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='residency',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('user',), name='one_pending_residency'),
+            model_name="residency",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")), fields=("user",), name="one_pending_residency"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='street',
-            constraint=models.UniqueConstraint(fields=('district', 'name'), name='street_unique_in_district'),
+            model_name="street",
+            constraint=models.UniqueConstraint(fields=("district", "name"), name="street_unique_in_district"),
         ),
         migrations.AlterUniqueTogether(
-            name='streetgroupobjectpermission',
-            unique_together={('group', 'permission', 'content_object')},
+            name="streetgroupobjectpermission",
+            unique_together={("group", "permission", "content_object")},
         ),
         migrations.AlterUniqueTogether(
-            name='streetuserobjectpermission',
-            unique_together={('user', 'permission', 'content_object')},
+            name="streetuserobjectpermission",
+            unique_together={("user", "permission", "content_object")},
         ),
     ]

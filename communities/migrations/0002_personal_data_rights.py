@@ -4,35 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0001_initial'),
+        ("communities", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='consented_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='consented at'),
+            model_name="user",
+            name="consented_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="consented at"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='account deleted at'),
+            model_name="user",
+            name="deleted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="account deleted at"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='privacy_version',
-            field=models.CharField(blank=True, max_length=20, verbose_name='privacy notice accepted (version)'),
+            model_name="user",
+            name="privacy_version",
+            field=models.CharField(blank=True, max_length=20, verbose_name="privacy notice accepted (version)"),
         ),
         migrations.AddField(
-            model_name='user',
-            name='terms_version',
-            field=models.CharField(blank=True, max_length=20, verbose_name='terms accepted (version)'),
+            model_name="user",
+            name="terms_version",
+            field=models.CharField(blank=True, max_length=20, verbose_name="terms accepted (version)"),
         ),
         migrations.AlterField(
-            model_name='residency',
-            name='end_reason',
-            field=models.CharField(blank=True, choices=[('moved', 'Moved to another community'), ('withdrawn', 'Request withdrawn'), ('removed', 'Removed by staff'), ('deleted', 'Account deleted')], max_length=10, verbose_name='end reason'),
+            model_name="residency",
+            name="end_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("moved", "Moved to another community"),
+                    ("withdrawn", "Request withdrawn"),
+                    ("removed", "Removed by staff"),
+                    ("deleted", "Account deleted"),
+                ],
+                max_length=10,
+                verbose_name="end reason",
+            ),
         ),
     ]

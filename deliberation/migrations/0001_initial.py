@@ -10,401 +10,1148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communities', '0001_initial'),
+        ("communities", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CouncilRules',
+            name="CouncilRules",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('limit_collect', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='days to collect')),
-                ('limit_review', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='days to review')),
-                ('limit_resolve', models.PositiveSmallIntegerField(default=45, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='days to resolve')),
-                ('limit_publicize', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='days to publicize')),
-                ('limit_implement', models.PositiveSmallIntegerField(default=90, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(730)], verbose_name='days to implement')),
-                ('limit_evaluate', models.PositiveSmallIntegerField(default=21, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='days to evaluate')),
-                ('quorum_numerator', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1)], verbose_name='quorum (numerator)')),
-                ('quorum_denominator', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1)], verbose_name='quorum (denominator)')),
-                ('majority_numerator', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='majority: more than (numerator)')),
-                ('majority_denominator', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1)], verbose_name='majority: more than (denominator)')),
-                ('publicity_days', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)], verbose_name='publicity period (days)')),
-                ('evaluation_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(90)], verbose_name='evaluation window (days)')),
-                ('day_rule', models.CharField(choices=[('nth_weekday', 'A weekday of the month (e.g. the third Thursday)'), ('day_of_month', 'A day of the month')], default='nth_weekday', max_length=15, verbose_name='deliberation day')),
-                ('day_week', models.PositiveSmallIntegerField(choices=[(1, 'first'), (2, 'second'), (3, 'third'), (4, 'fourth'), (5, 'last')], default=3, verbose_name='week of the month')),
-                ('day_weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=3, verbose_name='weekday')),
-                ('day_of_month', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(28)], verbose_name='day of the month')),
-                ('time_of_day', models.TimeField(default=datetime.time(19, 0), verbose_name='time of day')),
-                ('default_observer_seats', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MaxValueValidator(1000)], verbose_name='gallery seats')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='meeting place')),
-                ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='updated at')),
-                ('community', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='council_rules', to='communities.community', verbose_name='community')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "limit_collect",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="days to collect",
+                    ),
+                ),
+                (
+                    "limit_review",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="days to review",
+                    ),
+                ),
+                (
+                    "limit_resolve",
+                    models.PositiveSmallIntegerField(
+                        default=45,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="days to resolve",
+                    ),
+                ),
+                (
+                    "limit_publicize",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="days to publicize",
+                    ),
+                ),
+                (
+                    "limit_implement",
+                    models.PositiveSmallIntegerField(
+                        default=90,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(730),
+                        ],
+                        verbose_name="days to implement",
+                    ),
+                ),
+                (
+                    "limit_evaluate",
+                    models.PositiveSmallIntegerField(
+                        default=21,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="days to evaluate",
+                    ),
+                ),
+                (
+                    "quorum_numerator",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quorum (numerator)",
+                    ),
+                ),
+                (
+                    "quorum_denominator",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quorum (denominator)",
+                    ),
+                ),
+                (
+                    "majority_numerator",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="majority: more than (numerator)",
+                    ),
+                ),
+                (
+                    "majority_denominator",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="majority: more than (denominator)",
+                    ),
+                ),
+                (
+                    "publicity_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="publicity period (days)",
+                    ),
+                ),
+                (
+                    "evaluation_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(90),
+                        ],
+                        verbose_name="evaluation window (days)",
+                    ),
+                ),
+                (
+                    "day_rule",
+                    models.CharField(
+                        choices=[
+                            ("nth_weekday", "A weekday of the month (e.g. the third Thursday)"),
+                            ("day_of_month", "A day of the month"),
+                        ],
+                        default="nth_weekday",
+                        max_length=15,
+                        verbose_name="deliberation day",
+                    ),
+                ),
+                (
+                    "day_week",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "first"), (2, "second"), (3, "third"), (4, "fourth"), (5, "last")],
+                        default=3,
+                        verbose_name="week of the month",
+                    ),
+                ),
+                (
+                    "day_weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        default=3,
+                        verbose_name="weekday",
+                    ),
+                ),
+                (
+                    "day_of_month",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(28),
+                        ],
+                        verbose_name="day of the month",
+                    ),
+                ),
+                ("time_of_day", models.TimeField(default=datetime.time(19, 0), verbose_name="time of day")),
+                (
+                    "default_observer_seats",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[django.core.validators.MaxValueValidator(1000)],
+                        verbose_name="gallery seats",
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="meeting place")),
+                ("updated_at", models.DateTimeField(blank=True, null=True, verbose_name="updated at")),
+                (
+                    "community",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="council_rules",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'council rules',
-                'verbose_name_plural': 'council rules',
+                "verbose_name": "council rules",
+                "verbose_name_plural": "council rules",
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(db_index=True, verbose_name='starts at')),
-                ('location', models.CharField(max_length=200, verbose_name='place')),
-                ('observer_seats', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MaxValueValidator(1000)], verbose_name='gallery seats')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10, verbose_name='status')),
-                ('is_deliberation_day', models.BooleanField(default=False, verbose_name='monthly deliberation day')),
-                ('deliberation_month', models.DateField(blank=True, editable=False, null=True, verbose_name='deliberation month')),
-                ('minutes', models.TextField(blank=True, verbose_name='minutes')),
-                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for cancelling')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('moved_at', models.DateTimeField(blank=True, null=True, verbose_name='last moved at')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='communities.community', verbose_name='community')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("starts_at", models.DateTimeField(db_index=True, verbose_name="starts at")),
+                ("location", models.CharField(max_length=200, verbose_name="place")),
+                (
+                    "observer_seats",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[django.core.validators.MaxValueValidator(1000)],
+                        verbose_name="gallery seats",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("scheduled", "Scheduled"), ("held", "Held"), ("cancelled", "Cancelled")],
+                        default="scheduled",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("is_deliberation_day", models.BooleanField(default=False, verbose_name="monthly deliberation day")),
+                (
+                    "deliberation_month",
+                    models.DateField(blank=True, editable=False, null=True, verbose_name="deliberation month"),
+                ),
+                ("minutes", models.TextField(blank=True, verbose_name="minutes")),
+                ("cancel_reason", models.CharField(blank=True, max_length=300, verbose_name="reason for cancelling")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("moved_at", models.DateTimeField(blank=True, null=True, verbose_name="last moved at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'meeting',
-                'verbose_name_plural': 'meetings',
-                'ordering': ['-starts_at'],
+                "verbose_name": "meeting",
+                "verbose_name_plural": "meetings",
+                "ordering": ["-starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('present', 'Present'), ('absent', 'Absent'), ('excused', 'Excused')], max_length=10, verbose_name='attendance')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='council_attendance', to=settings.AUTH_USER_MODEL, verbose_name='council member')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attendance', to='deliberation.meeting', verbose_name='meeting')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("present", "Present"), ("absent", "Absent"), ("excused", "Excused")],
+                        max_length=10,
+                        verbose_name="attendance",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="recorded at")),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="council_attendance",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="council member",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attendance",
+                        to="deliberation.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attendance',
-                'verbose_name_plural': 'attendance',
-                'ordering': ['meeting', 'member__display_name'],
+                "verbose_name": "attendance",
+                "verbose_name_plural": "attendance",
+                "ordering": ["meeting", "member__display_name"],
             },
         ),
         migrations.CreateModel(
-            name='ObserverRegistration',
+            name="ObserverRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('registered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='registered at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True, verbose_name='checked in at')),
-                ('checked_in_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='checked in by')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observers', to='deliberation.meeting', verbose_name='meeting')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='gallery_registrations', to=settings.AUTH_USER_MODEL, verbose_name='resident')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "registered_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="registered at"),
+                ),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True, verbose_name="cancelled at")),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True, verbose_name="checked in at")),
+                (
+                    "checked_in_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="checked in by",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observers",
+                        to="deliberation.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="gallery_registrations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'gallery registration',
-                'verbose_name_plural': 'gallery registrations',
-                'ordering': ['meeting', 'registered_at'],
+                "verbose_name": "gallery registration",
+                "verbose_name_plural": "gallery registrations",
+                "ordering": ["meeting", "registered_at"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='task')),
-                ('description', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='description')),
-                ('due_date', models.DateField(verbose_name='due date')),
-                ('percent', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='progress (%)')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('owner_body', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliberation_tasks', to='communities.body', verbose_name='owner (body)')),
-                ('owner_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliberation_tasks', to=settings.AUTH_USER_MODEL, verbose_name='owner (person)')),
-                ('supervisor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervised_tasks', to=settings.AUTH_USER_MODEL, verbose_name='supervisor')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="task")),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="description",
+                    ),
+                ),
+                ("due_date", models.DateField(verbose_name="due date")),
+                (
+                    "percent",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="progress (%)",
+                    ),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "owner_body",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliberation_tasks",
+                        to="communities.body",
+                        verbose_name="owner (body)",
+                    ),
+                ),
+                (
+                    "owner_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliberation_tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner (person)",
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervised_tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="supervisor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'implementation task',
-                'verbose_name_plural': 'implementation tasks',
-                'ordering': ['due_date', 'pk'],
+                "verbose_name": "implementation task",
+                "verbose_name_plural": "implementation tasks",
+                "ordering": ["due_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProgressReport',
+            name="ProgressReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('percent', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(100)], verbose_name='progress (%)')),
-                ('note', models.TextField(validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='note')),
-                ('attachment', models.FileField(blank=True, upload_to=deliberation.models._progress_upload_to, verbose_name='photo or file')),
-                ('attachment_name', models.CharField(blank=True, max_length=200, verbose_name='file name')),
-                ('attachment_type', models.CharField(blank=True, max_length=100, verbose_name='file type')),
-                ('attachment_size', models.PositiveIntegerField(blank=True, null=True, verbose_name='file size (bytes)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='reported at')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='deliberation.task', verbose_name='task')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "percent",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(100)], verbose_name="progress (%)"
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name="note"),
+                ),
+                (
+                    "attachment",
+                    models.FileField(
+                        blank=True, upload_to=deliberation.models._progress_upload_to, verbose_name="photo or file"
+                    ),
+                ),
+                ("attachment_name", models.CharField(blank=True, max_length=200, verbose_name="file name")),
+                ("attachment_type", models.CharField(blank=True, max_length=100, verbose_name="file type")),
+                (
+                    "attachment_size",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="file size (bytes)"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="reported at")),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="deliberation.task",
+                        verbose_name="task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'progress report',
-                'verbose_name_plural': 'progress reports',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "progress report",
+                "verbose_name_plural": "progress reports",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, validators=[django.core.validators.MinLengthValidator(2)], verbose_name='title')),
-                ('body', models.TextField(validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='description')),
-                ('category', models.CharField(blank=True, choices=[('public_space', 'Public space and facilities'), ('environment', 'Environment and sanitation'), ('safety', 'Safety and order'), ('property', 'Property management'), ('services', 'Public services'), ('care', 'Elderly people and children'), ('culture', 'Culture and activities'), ('other', 'Other opinions and suggestions')], max_length=20, verbose_name='category')),
-                ('step', models.CharField(choices=[('collect', 'Collect'), ('review', 'Review'), ('resolve', 'Resolve'), ('publicize', 'Publicize'), ('implement', 'Implement'), ('evaluate', 'Evaluate'), ('archive', 'Archive')], default='collect', max_length=10, verbose_name='step')),
-                ('outcome', models.CharField(choices=[('pending', 'Pending'), ('adopted', 'Adopted'), ('rejected', 'Rejected at review'), ('voted_down', 'Voted down'), ('withdrawn', 'Withdrawn by its author')], default='pending', max_length=10, verbose_name='outcome')),
-                ('outcome_note', models.TextField(blank=True, verbose_name='reason for the outcome')),
-                ('resolution', models.TextField(blank=True, verbose_name='resolution')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='raised at')),
-                ('step_entered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='entered its step at')),
-                ('step_due_at', models.DateTimeField(blank=True, null=True, verbose_name='step due by')),
-                ('publicity_ends_at', models.DateTimeField(blank=True, null=True, verbose_name='publicity ends at')),
-                ('evaluation_ends_at', models.DateTimeField(blank=True, null=True, verbose_name='evaluation closes at')),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='archived at')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='topics', to='communities.community', verbose_name='community')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='topics_raised', to=settings.AUTH_USER_MODEL, verbose_name='raised by')),
-                ('raised_by_body', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='topics_raised', to='communities.body', verbose_name='raised on behalf of')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "title",
+                    models.CharField(
+                        max_length=120, validators=[django.core.validators.MinLengthValidator(2)], verbose_name="title"
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="description"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("public_space", "Public space and facilities"),
+                            ("environment", "Environment and sanitation"),
+                            ("safety", "Safety and order"),
+                            ("property", "Property management"),
+                            ("services", "Public services"),
+                            ("care", "Elderly people and children"),
+                            ("culture", "Culture and activities"),
+                            ("other", "Other opinions and suggestions"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("collect", "Collect"),
+                            ("review", "Review"),
+                            ("resolve", "Resolve"),
+                            ("publicize", "Publicize"),
+                            ("implement", "Implement"),
+                            ("evaluate", "Evaluate"),
+                            ("archive", "Archive"),
+                        ],
+                        default="collect",
+                        max_length=10,
+                        verbose_name="step",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("adopted", "Adopted"),
+                            ("rejected", "Rejected at review"),
+                            ("voted_down", "Voted down"),
+                            ("withdrawn", "Withdrawn by its author"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True, verbose_name="reason for the outcome")),
+                ("resolution", models.TextField(blank=True, verbose_name="resolution")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="raised at")),
+                (
+                    "step_entered_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="entered its step at"),
+                ),
+                ("step_due_at", models.DateTimeField(blank=True, null=True, verbose_name="step due by")),
+                ("publicity_ends_at", models.DateTimeField(blank=True, null=True, verbose_name="publicity ends at")),
+                (
+                    "evaluation_ends_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="evaluation closes at"),
+                ),
+                ("archived_at", models.DateTimeField(blank=True, null=True, verbose_name="archived at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="topics",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="topics_raised",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="raised by",
+                    ),
+                ),
+                (
+                    "raised_by_body",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="topics_raised",
+                        to="communities.body",
+                        verbose_name="raised on behalf of",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='task',
-            name='topic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='deliberation.topic', verbose_name='topic'),
+            model_name="task",
+            name="topic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tasks",
+                to="deliberation.topic",
+                verbose_name="topic",
+            ),
         ),
         migrations.CreateModel(
-            name='Support',
+            name="Support",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='supported at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resident')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supports', to='deliberation.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="supported at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supports",
+                        to="deliberation.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'support',
-                'verbose_name_plural': 'supports',
+                "verbose_name": "support",
+                "verbose_name_plural": "supports",
             },
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='score')),
-                ('comment', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(1000)], verbose_name='comment')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='rated at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resident')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='deliberation.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="score",
+                    ),
+                ),
+                (
+                    "comment",
+                    models.TextField(
+                        blank=True, validators=[django.core.validators.MaxLengthValidator(1000)], verbose_name="comment"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="rated at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="deliberation.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rating',
-                'verbose_name_plural': 'ratings',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "rating",
+                "verbose_name_plural": "ratings",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='objection')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='lodged at')),
-                ('answer', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='answered by')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='deliberation.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "body",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name="objection"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="lodged at")),
+                (
+                    "answer",
+                    models.TextField(
+                        blank=True, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name="answer"
+                    ),
+                ),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="answered at")),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="deliberation.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objection',
-                'verbose_name_plural': 'objections',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "objection",
+                "verbose_name_plural": "objections",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='comment')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='posted at')),
-                ('edited_at', models.DateTimeField(blank=True, null=True, verbose_name='edited at')),
-                ('hidden', models.BooleanField(default=False, verbose_name='hidden')),
-                ('hidden_reason', models.CharField(blank=True, max_length=300, verbose_name='why it is hidden')),
-                ('hidden_at', models.DateTimeField(blank=True, null=True, verbose_name='hidden at')),
-                ('held', models.BooleanField(default=False, verbose_name='held for moderation')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliberation_comments', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('hidden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='hidden by')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replies', to='deliberation.comment', verbose_name='in reply to')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='comments', to='deliberation.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "body",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name="comment"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="posted at")),
+                ("edited_at", models.DateTimeField(blank=True, null=True, verbose_name="edited at")),
+                ("hidden", models.BooleanField(default=False, verbose_name="hidden")),
+                ("hidden_reason", models.CharField(blank=True, max_length=300, verbose_name="why it is hidden")),
+                ("hidden_at", models.DateTimeField(blank=True, null=True, verbose_name="hidden at")),
+                ("held", models.BooleanField(default=False, verbose_name="held for moderation")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliberation_comments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "hidden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="hidden by",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replies",
+                        to="deliberation.comment",
+                        verbose_name="in reply to",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="comments",
+                        to="deliberation.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'comment',
-                'verbose_name_plural': 'comments',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "comment",
+                "verbose_name_plural": "comments",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1, verbose_name='position')),
-                ('resolution', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='resolution')),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='accepted at')),
-                ('added_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='accepted by')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agenda_items', to='deliberation.meeting', verbose_name='meeting')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agenda_items', to='deliberation.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=1, verbose_name="position")),
+                (
+                    "resolution",
+                    models.TextField(
+                        blank=True,
+                        validators=[django.core.validators.MaxLengthValidator(5000)],
+                        verbose_name="resolution",
+                    ),
+                ),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="accepted at")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="accepted by",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agenda_items",
+                        to="deliberation.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agenda_items",
+                        to="deliberation.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agenda item',
-                'verbose_name_plural': 'agenda',
-                'ordering': ['meeting', 'position', 'pk'],
+                "verbose_name": "agenda item",
+                "verbose_name_plural": "agenda",
+                "ordering": ["meeting", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='TrailEntry',
+            name="TrailEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(verbose_name='number')),
-                ('kind', models.CharField(choices=[('raised', 'Topic raised'), ('edited', 'Topic edited'), ('step', 'Step changed'), ('comment', 'Comment posted'), ('comment_edited', 'Comment edited'), ('comment_held', 'Comment held after reports'), ('comment_hidden', 'Comment hidden'), ('comment_restored', 'Comment restored'), ('support', 'Support given'), ('support_withdrawn', 'Support withdrawn'), ('agenda', "Put on a meeting's agenda"), ('meeting_moved', 'Meeting moved'), ('meeting_cancelled', 'Meeting cancelled'), ('meeting_held', 'Minutes recorded'), ('attendance', 'Attendance recorded'), ('vote', 'Vote recorded'), ('objection', 'Objection lodged'), ('objection_answered', 'Objection answered'), ('task', 'Task planned'), ('progress', 'Progress reported'), ('rating', 'Outcome rated')], max_length=20, verbose_name='kind')),
-                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
-                ('data', models.JSONField(default=dict, verbose_name='content')),
-                ('prev_hash', models.CharField(max_length=64, verbose_name='previous hash')),
-                ('hash', models.CharField(max_length=64, verbose_name='hash')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trail', to='deliberation.topic', verbose_name='topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField(verbose_name="number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("raised", "Topic raised"),
+                            ("edited", "Topic edited"),
+                            ("step", "Step changed"),
+                            ("comment", "Comment posted"),
+                            ("comment_edited", "Comment edited"),
+                            ("comment_held", "Comment held after reports"),
+                            ("comment_hidden", "Comment hidden"),
+                            ("comment_restored", "Comment restored"),
+                            ("support", "Support given"),
+                            ("support_withdrawn", "Support withdrawn"),
+                            ("agenda", "Put on a meeting's agenda"),
+                            ("meeting_moved", "Meeting moved"),
+                            ("meeting_cancelled", "Meeting cancelled"),
+                            ("meeting_held", "Minutes recorded"),
+                            ("attendance", "Attendance recorded"),
+                            ("vote", "Vote recorded"),
+                            ("objection", "Objection lodged"),
+                            ("objection_answered", "Objection answered"),
+                            ("task", "Task planned"),
+                            ("progress", "Progress reported"),
+                            ("rating", "Outcome rated"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(verbose_name="recorded at")),
+                ("data", models.JSONField(default=dict, verbose_name="content")),
+                ("prev_hash", models.CharField(max_length=64, verbose_name="previous hash")),
+                ("hash", models.CharField(max_length=64, verbose_name="hash")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trail",
+                        to="deliberation.topic",
+                        verbose_name="topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'trail entry',
-                'verbose_name_plural': 'trail',
-                'ordering': ['topic', 'seq'],
+                "verbose_name": "trail entry",
+                "verbose_name_plural": "trail",
+                "ordering": ["topic", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('votes_for', models.PositiveSmallIntegerField(verbose_name='for')),
-                ('votes_against', models.PositiveSmallIntegerField(verbose_name='against')),
-                ('abstentions', models.PositiveSmallIntegerField(verbose_name='abstentions')),
-                ('present', models.PositiveSmallIntegerField(verbose_name='members present')),
-                ('council_size', models.PositiveSmallIntegerField(verbose_name='council members')),
-                ('quorum_met', models.BooleanField(verbose_name='quorum met')),
-                ('passed', models.BooleanField(verbose_name='adopted')),
-                ('roll_call', models.BooleanField(default=False, verbose_name='roll-call vote')),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
-                ('agenda_item', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='vote', to='deliberation.agendaitem', verbose_name='agenda item')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("votes_for", models.PositiveSmallIntegerField(verbose_name="for")),
+                ("votes_against", models.PositiveSmallIntegerField(verbose_name="against")),
+                ("abstentions", models.PositiveSmallIntegerField(verbose_name="abstentions")),
+                ("present", models.PositiveSmallIntegerField(verbose_name="members present")),
+                ("council_size", models.PositiveSmallIntegerField(verbose_name="council members")),
+                ("quorum_met", models.BooleanField(verbose_name="quorum met")),
+                ("passed", models.BooleanField(verbose_name="adopted")),
+                ("roll_call", models.BooleanField(default=False, verbose_name="roll-call vote")),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="recorded at")),
+                (
+                    "agenda_item",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="vote",
+                        to="deliberation.agendaitem",
+                        verbose_name="agenda item",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vote',
-                'verbose_name_plural': 'votes',
-                'ordering': ['-recorded_at'],
+                "verbose_name": "vote",
+                "verbose_name_plural": "votes",
+                "ordering": ["-recorded_at"],
             },
         ),
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choice', models.CharField(choices=[('for', 'For'), ('against', 'Against'), ('abstain', 'Abstain')], max_length=10, verbose_name='choice')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='member')),
-                ('vote', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ballots', to='deliberation.vote', verbose_name='vote')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "choice",
+                    models.CharField(
+                        choices=[("for", "For"), ("against", "Against"), ("abstain", "Abstain")],
+                        max_length=10,
+                        verbose_name="choice",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
+                (
+                    "vote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ballots",
+                        to="deliberation.vote",
+                        verbose_name="vote",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'roll-call ballot',
-                'verbose_name_plural': 'roll-call ballots',
+                "verbose_name": "roll-call ballot",
+                "verbose_name_plural": "roll-call ballots",
             },
         ),
         migrations.CreateModel(
-            name='CommentReport',
+            name="CommentReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='reported at')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('upheld', 'Upheld: comment hidden'), ('dismissed', 'Dismissed: comment kept')], default='open', max_length=10, verbose_name='status')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('comment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='deliberation.comment', verbose_name='comment')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="reported at")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("upheld", "Upheld: comment hidden"),
+                            ("dismissed", "Dismissed: comment kept"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "comment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="deliberation.comment",
+                        verbose_name="comment",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'comment report',
-                'verbose_name_plural': 'comment reports',
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(fields=('comment', 'reporter'), name='one_report_per_person')],
+                "verbose_name": "comment report",
+                "verbose_name_plural": "comment reports",
+                "ordering": ["-created_at"],
+                "constraints": [models.UniqueConstraint(fields=("comment", "reporter"), name="one_report_per_person")],
             },
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['community', 'starts_at'], name='deliberatio_communi_c62f01_idx'),
+            model_name="meeting",
+            index=models.Index(fields=["community", "starts_at"], name="deliberatio_communi_c62f01_idx"),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.UniqueConstraint(fields=('community', 'deliberation_month'), name='one_deliberation_day_a_month'),
+            model_name="meeting",
+            constraint=models.UniqueConstraint(
+                fields=("community", "deliberation_month"), name="one_deliberation_day_a_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('deliberation_month__isnull', True), ('is_deliberation_day', False)), models.Q(('deliberation_month__isnull', False), ('is_deliberation_day', True)), _connector='OR'), name='deliberation_day_has_a_month'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("deliberation_month__isnull", True), ("is_deliberation_day", False)),
+                    models.Q(("deliberation_month__isnull", False), ("is_deliberation_day", True)),
+                    _connector="OR",
+                ),
+                name="deliberation_day_has_a_month",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('meeting', 'member'), name='attendance_once_per_member'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(fields=("meeting", "member"), name="attendance_once_per_member"),
         ),
         migrations.AddConstraint(
-            model_name='observerregistration',
-            constraint=models.UniqueConstraint(fields=('meeting', 'user'), name='one_gallery_seat_per_person'),
+            model_name="observerregistration",
+            constraint=models.UniqueConstraint(fields=("meeting", "user"), name="one_gallery_seat_per_person"),
         ),
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__lte', 100)), name='report_percent_at_most_100'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__lte", 100)), name="report_percent_at_most_100"
+            ),
         ),
         migrations.AddIndex(
-            model_name='topic',
-            index=models.Index(fields=['community', 'step'], name='deliberatio_communi_51fb44_idx'),
+            model_name="topic",
+            index=models.Index(fields=["community", "step"], name="deliberatio_communi_51fb44_idx"),
         ),
         migrations.AddIndex(
-            model_name='topic',
-            index=models.Index(fields=['step', 'step_due_at'], name='deliberatio_step_7bc94d_idx'),
+            model_name="topic",
+            index=models.Index(fields=["step", "step_due_at"], name="deliberatio_step_7bc94d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('owner_body__isnull', False), ('owner_user__isnull', True)), models.Q(('owner_body__isnull', True), ('owner_user__isnull', False)), _connector='OR'), name='task_has_one_owner'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("owner_body__isnull", False), ("owner_user__isnull", True)),
+                    models.Q(("owner_body__isnull", True), ("owner_user__isnull", False)),
+                    _connector="OR",
+                ),
+                name="task_has_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__lte', 100)), name='task_percent_at_most_100'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("percent__lte", 100)), name="task_percent_at_most_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='support',
-            constraint=models.UniqueConstraint(fields=('topic', 'user'), name='one_support_per_resident'),
+            model_name="support",
+            constraint=models.UniqueConstraint(fields=("topic", "user"), name="one_support_per_resident"),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.UniqueConstraint(fields=('topic', 'user'), name='one_rating_per_resident'),
+            model_name="rating",
+            constraint=models.UniqueConstraint(fields=("topic", "user"), name="one_rating_per_resident"),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='rating_score_1_to_5'),
+            model_name="rating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 5)), name="rating_score_1_to_5"
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['topic', 'parent', 'created_at'], name='deliberatio_topic_i_111ee5_idx'),
+            model_name="comment",
+            index=models.Index(fields=["topic", "parent", "created_at"], name="deliberatio_topic_i_111ee5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(fields=('meeting', 'topic'), name='topic_once_per_agenda'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(fields=("meeting", "topic"), name="topic_once_per_agenda"),
         ),
         migrations.AddConstraint(
-            model_name='trailentry',
-            constraint=models.UniqueConstraint(fields=('topic', 'seq'), name='trail_seq_unique_per_topic'),
+            model_name="trailentry",
+            constraint=models.UniqueConstraint(fields=("topic", "seq"), name="trail_seq_unique_per_topic"),
         ),
         migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.UniqueConstraint(fields=('vote', 'member'), name='one_ballot_per_member'),
+            model_name="ballot",
+            constraint=models.UniqueConstraint(fields=("vote", "member"), name="one_ballot_per_member"),
         ),
     ]

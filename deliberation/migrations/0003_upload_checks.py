@@ -6,15 +6,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deliberation', '0002_trail_append_only'),
+        ("deliberation", "0002_trail_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='progressreport',
-            name='attachment',
-            field=models.FileField(blank=True, upload_to=deliberation.models._progress_upload_to, validators=[civic.uploads.FileCheck('photos_and_pdf')], verbose_name='photo or file'),
+            model_name="progressreport",
+            name="attachment",
+            field=models.FileField(
+                blank=True,
+                upload_to=deliberation.models._progress_upload_to,
+                validators=[civic.uploads.FileCheck("photos_and_pdf")],
+                verbose_name="photo or file",
+            ),
         ),
     ]

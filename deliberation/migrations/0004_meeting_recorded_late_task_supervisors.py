@@ -7,21 +7,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deliberation', '0003_upload_checks'),
+        ("deliberation", "0003_upload_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='meeting',
-            name='recorded_late',
-            field=models.BooleanField(default=False, verbose_name='recorded late'),
+            model_name="meeting",
+            name="recorded_late",
+            field=models.BooleanField(default=False, verbose_name="recorded late"),
         ),
         migrations.AlterField(
-            model_name='task',
-            name='supervisor',
-            field=models.ForeignKey(limit_choices_to=deliberation.models.supervisory_committee_members, on_delete=django.db.models.deletion.PROTECT, related_name='supervised_tasks', to=settings.AUTH_USER_MODEL, verbose_name='supervisor'),
+            model_name="task",
+            name="supervisor",
+            field=models.ForeignKey(
+                limit_choices_to=deliberation.models.supervisory_committee_members,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="supervised_tasks",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="supervisor",
+            ),
         ),
     ]

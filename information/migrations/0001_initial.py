@@ -9,140 +9,334 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communities', '0001_initial'),
+        ("communities", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('body', models.TextField(validators=[django.core.validators.MaxLengthValidator(20000)], verbose_name='text')),
-                ('body_format', models.CharField(choices=[('markdown', 'Markdown'), ('html', 'Limited HTML')], default='markdown', max_length=10, verbose_name='text format')),
-                ('body_html', models.TextField(blank=True, editable=False, verbose_name='text as shown')),
-                ('category', models.CharField(choices=[('policy', 'Policy'), ('public_service', 'Public service'), ('notice', 'Notice'), ('activity', 'Activity'), ('emergency', 'Emergency')], default='notice', max_length=20, verbose_name='category')),
-                ('pinned', models.BooleanField(default=False, help_text='Pinned announcements come first.', verbose_name='pinned')),
-                ('publish_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='published at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='updated at')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='announcements', to='communities.community', verbose_name='community')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='announcements', to='communities.district', verbose_name='district')),
-                ('street', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='announcements', to='communities.street', verbose_name='street or town')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                (
+                    "body",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(20000)], verbose_name="text"
+                    ),
+                ),
+                (
+                    "body_format",
+                    models.CharField(
+                        choices=[("markdown", "Markdown"), ("html", "Limited HTML")],
+                        default="markdown",
+                        max_length=10,
+                        verbose_name="text format",
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False, verbose_name="text as shown")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("policy", "Policy"),
+                            ("public_service", "Public service"),
+                            ("notice", "Notice"),
+                            ("activity", "Activity"),
+                            ("emergency", "Emergency"),
+                        ],
+                        default="notice",
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "pinned",
+                    models.BooleanField(
+                        default=False, help_text="Pinned announcements come first.", verbose_name="pinned"
+                    ),
+                ),
+                (
+                    "publish_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="published at"),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(blank=True, null=True, verbose_name="updated at")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="published by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="announcements",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="announcements",
+                        to="communities.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "street",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="announcements",
+                        to="communities.street",
+                        verbose_name="street or town",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement',
-                'verbose_name_plural': 'announcements',
-                'ordering': ['-pinned', '-publish_at', '-pk'],
+                "verbose_name": "announcement",
+                "verbose_name_plural": "announcements",
+                "ordering": ["-pinned", "-publish_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AnnouncementRead',
+            name="AnnouncementRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='read at')),
-                ('announcement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reads', to='information.announcement', verbose_name='announcement')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='reader')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("read_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="read at")),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reads",
+                        to="information.announcement",
+                        verbose_name="announcement",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reader",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'announcement read',
-                'verbose_name_plural': 'announcement reads',
+                "verbose_name": "announcement read",
+                "verbose_name_plural": "announcement reads",
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to=information.models._attachment_upload_to, verbose_name='file')),
-                ('name', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=100, verbose_name='file type')),
-                ('size', models.PositiveIntegerField(verbose_name='file size (bytes)')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded at')),
-                ('announcement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='information.announcement', verbose_name='announcement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(upload_to=information.models._attachment_upload_to, verbose_name="file")),
+                ("name", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=100, verbose_name="file type")),
+                ("size", models.PositiveIntegerField(verbose_name="file size (bytes)")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="uploaded at")),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="information.announcement",
+                        verbose_name="announcement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['announcement', 'pk'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["announcement", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BodyProfile',
+            name="BodyProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('duties', models.TextField(blank=True, help_text='One duty per line.', validators=[django.core.validators.MaxLengthValidator(5000)], verbose_name='duties (work list)')),
-                ('office_hours', models.CharField(blank=True, max_length=200, verbose_name='office hours')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='where to find it')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='contact phone')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='updated at')),
-                ('body', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to='communities.body', verbose_name='body')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "duties",
+                    models.TextField(
+                        blank=True,
+                        help_text="One duty per line.",
+                        validators=[django.core.validators.MaxLengthValidator(5000)],
+                        verbose_name="duties (work list)",
+                    ),
+                ),
+                ("office_hours", models.CharField(blank=True, max_length=200, verbose_name="office hours")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="where to find it")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="contact phone")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail")),
+                ("updated_at", models.DateTimeField(blank=True, null=True, verbose_name="updated at")),
+                (
+                    "body",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to="communities.body",
+                        verbose_name="body",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'duties and contact',
-                'verbose_name_plural': 'duties and contacts',
-                'ordering': ['body__community', 'body__kind', 'body__name'],
+                "verbose_name": "duties and contact",
+                "verbose_name_plural": "duties and contacts",
+                "ordering": ["body__community", "body__kind", "body__name"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='service')),
-                ('category', models.CharField(choices=[('elderly', 'Elderly care'), ('children', 'Children and youth'), ('health', 'Health'), ('employment', 'Jobs and training'), ('assistance', 'Social assistance'), ('certificates', 'Certificates and registration'), ('legal', 'Legal aid and mediation'), ('housing', 'Housing and property'), ('culture', 'Culture and sport'), ('volunteering', 'Volunteering'), ('other', 'Other')], max_length=20, verbose_name='category')),
-                ('description', models.TextField(validators=[django.core.validators.MaxLengthValidator(3000)], verbose_name='what it is')),
-                ('location', models.CharField(max_length=200, verbose_name='where')),
-                ('hours', models.CharField(max_length=200, verbose_name='when')),
-                ('how_to_apply', models.TextField(validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='how to apply')),
-                ('contact', models.CharField(blank=True, max_length=100, verbose_name='contact')),
-                ('free', models.BooleanField(default=True, verbose_name='free of charge')),
-                ('active', models.BooleanField(default=True, verbose_name='offered now')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated at')),
-                ('community', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='services', to='communities.community', verbose_name='community')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='communities.body', verbose_name='offered by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="service")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("elderly", "Elderly care"),
+                            ("children", "Children and youth"),
+                            ("health", "Health"),
+                            ("employment", "Jobs and training"),
+                            ("assistance", "Social assistance"),
+                            ("certificates", "Certificates and registration"),
+                            ("legal", "Legal aid and mediation"),
+                            ("housing", "Housing and property"),
+                            ("culture", "Culture and sport"),
+                            ("volunteering", "Volunteering"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(3000)], verbose_name="what it is"
+                    ),
+                ),
+                ("location", models.CharField(max_length=200, verbose_name="where")),
+                ("hours", models.CharField(max_length=200, verbose_name="when")),
+                (
+                    "how_to_apply",
+                    models.TextField(
+                        validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name="how to apply"
+                    ),
+                ),
+                ("contact", models.CharField(blank=True, max_length=100, verbose_name="contact")),
+                ("free", models.BooleanField(default=True, verbose_name="free of charge")),
+                ("active", models.BooleanField(default=True, verbose_name="offered now")),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="communities.body",
+                        verbose_name="offered by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service',
-                'verbose_name_plural': 'services',
-                'ordering': ['community', 'category', 'name'],
+                "verbose_name": "service",
+                "verbose_name_plural": "services",
+                "ordering": ["community", "category", "name"],
             },
         ),
         migrations.AddIndex(
-            model_name='announcement',
-            index=models.Index(fields=['community', 'publish_at'], name='information_communi_6c8389_idx'),
+            model_name="announcement",
+            index=models.Index(fields=["community", "publish_at"], name="information_communi_6c8389_idx"),
         ),
         migrations.AddIndex(
-            model_name='announcement',
-            index=models.Index(fields=['street', 'publish_at'], name='information_street__ba1004_idx'),
+            model_name="announcement",
+            index=models.Index(fields=["street", "publish_at"], name="information_street__ba1004_idx"),
         ),
         migrations.AddIndex(
-            model_name='announcement',
-            index=models.Index(fields=['district', 'publish_at'], name='information_distric_ecc369_idx'),
+            model_name="announcement",
+            index=models.Index(fields=["district", "publish_at"], name="information_distric_ecc369_idx"),
         ),
         migrations.AddConstraint(
-            model_name='announcement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('community__isnull', False), ('district__isnull', True), ('street__isnull', True)), models.Q(('community__isnull', True), ('district__isnull', True), ('street__isnull', False)), models.Q(('community__isnull', True), ('district__isnull', False), ('street__isnull', True)), _connector='OR'), name='announcement_one_area', violation_error_message='Address the announcement to exactly one community, street or town, or district.'),
+            model_name="announcement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("community__isnull", False), ("district__isnull", True), ("street__isnull", True)),
+                    models.Q(("community__isnull", True), ("district__isnull", True), ("street__isnull", False)),
+                    models.Q(("community__isnull", True), ("district__isnull", False), ("street__isnull", True)),
+                    _connector="OR",
+                ),
+                name="announcement_one_area",
+                violation_error_message="Address the announcement to exactly one community, street or town, or district.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='announcement',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__isnull', True), ('expires_at__gt', models.F('publish_at')), _connector='OR'), name='announcement_expires_after_publishing', violation_error_message='An announcement must expire after it is published.'),
+            model_name="announcement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_at__isnull", True), ("expires_at__gt", models.F("publish_at")), _connector="OR"
+                ),
+                name="announcement_expires_after_publishing",
+                violation_error_message="An announcement must expire after it is published.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='announcementread',
-            constraint=models.UniqueConstraint(fields=('announcement', 'user'), name='announcement_read_once'),
+            model_name="announcementread",
+            constraint=models.UniqueConstraint(fields=("announcement", "user"), name="announcement_read_once"),
         ),
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(fields=['community', 'category'], name='information_communi_7b8162_idx'),
+            model_name="service",
+            index=models.Index(fields=["community", "category"], name="information_communi_7b8162_idx"),
         ),
     ]

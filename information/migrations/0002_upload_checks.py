@@ -6,15 +6,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('information', '0001_initial'),
+        ("information", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='attachment',
-            name='file',
-            field=models.FileField(upload_to=information.models._attachment_upload_to, validators=[civic.uploads.FileCheck('documents_and_photos')], verbose_name='file'),
+            model_name="attachment",
+            name="file",
+            field=models.FileField(
+                upload_to=information.models._attachment_upload_to,
+                validators=[civic.uploads.FileCheck("documents_and_photos")],
+                verbose_name="file",
+            ),
         ),
     ]

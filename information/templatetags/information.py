@@ -14,7 +14,7 @@ register = template.Library()
 @register.filter
 def sanitised(fragment):
     """Stored HTML is sanitised when saved; sanitising again on the way out costs little."""
-    return mark_safe(sanitise(fragment or ""))  # noqa: S308  # nosec B308 B703 # nh3 just cleaned it
+    return mark_safe(sanitise(fragment or ""))  # nosec B308 B703 # nh3 just cleaned it
 
 
 @register.simple_tag

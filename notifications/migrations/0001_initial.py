@@ -7,108 +7,222 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communities', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("communities", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=64, verbose_name='kind')),
-                ('subject_id', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='about (id)')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('dispatched', 'Dispatched'), ('superseded', 'Superseded')], default='pending', max_length=12, verbose_name='status')),
-                ('short_notice', models.BooleanField(default=False, help_text='Created after the time it should have gone out.', verbose_name='short notice')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('content', models.JSONField(blank=True, default=dict, verbose_name='content')),
-                ('key', models.CharField(blank=True, max_length=100, null=True, verbose_name='key')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('dispatched_at', models.DateTimeField(blank=True, null=True, verbose_name='dispatched at')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True, verbose_name='superseded at')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='communities.community', verbose_name='community')),
-                ('subject_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype', verbose_name='about (type)')),
-                ('superseded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notifications.notice', verbose_name='superseded by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=64, verbose_name="kind")),
+                ("subject_id", models.PositiveBigIntegerField(blank=True, null=True, verbose_name="about (id)")),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("dispatched", "Dispatched"), ("superseded", "Superseded")],
+                        default="pending",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "short_notice",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Created after the time it should have gone out.",
+                        verbose_name="short notice",
+                    ),
+                ),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                ("content", models.JSONField(blank=True, default=dict, verbose_name="content")),
+                ("key", models.CharField(blank=True, max_length=100, null=True, verbose_name="key")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("dispatched_at", models.DateTimeField(blank=True, null=True, verbose_name="dispatched at")),
+                ("superseded_at", models.DateTimeField(blank=True, null=True, verbose_name="superseded at")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="communities.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "subject_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="about (type)",
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notifications.notice",
+                        verbose_name="superseded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notice',
-                'verbose_name_plural': 'notices',
-                'ordering': ['-due_at', '-pk'],
+                "verbose_name": "notice",
+                "verbose_name_plural": "notices",
+                "ordering": ["-due_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('app', 'In-app'), ('sms', 'SMS'), ('email', 'E-mail')], max_length=8, verbose_name='channel')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed'), ('superseded', 'Superseded')], default='queued', max_length=12, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('provider_message_id', models.CharField(blank=True, max_length=100, verbose_name="provider's message id")),
-                ('available_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt at')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='being sent until')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='notifications.notice', verbose_name='notice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("app", "In-app"), ("sms", "SMS"), ("email", "E-mail")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "provider_message_id",
+                    models.CharField(blank=True, max_length=100, verbose_name="provider's message id"),
+                ),
+                (
+                    "available_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="next attempt at"),
+                ),
+                ("locked_until", models.DateTimeField(blank=True, null=True, verbose_name="being sent until")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read at")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="notifications.notice",
+                        verbose_name="notice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['-pk'],
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Follow',
+            name="Follow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_id', models.PositiveBigIntegerField(verbose_name='about (id)')),
-                ('active', models.BooleanField(default=True, verbose_name='following')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='since')),
-                ('subject_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype', verbose_name='about (type)')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("subject_id", models.PositiveBigIntegerField(verbose_name="about (id)")),
+                ("active", models.BooleanField(default=True, verbose_name="following")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="since")),
+                (
+                    "subject_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="about (type)",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follows",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow',
-                'verbose_name_plural': 'follows',
-                'indexes': [models.Index(fields=['subject_type', 'subject_id', 'active'], name='follow_subject')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'subject_type', 'subject_id'), name='follow_once')],
+                "verbose_name": "follow",
+                "verbose_name_plural": "follows",
+                "indexes": [models.Index(fields=["subject_type", "subject_id", "active"], name="follow_subject")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "subject_type", "subject_id"), name="follow_once")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['due_at'], name='notice_pending_due'),
+            model_name="notice",
+            index=models.Index(condition=models.Q(("status", "pending")), fields=["due_at"], name="notice_pending_due"),
         ),
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(fields=['subject_type', 'subject_id', 'kind'], name='notice_subject'),
+            model_name="notice",
+            index=models.Index(fields=["subject_type", "subject_id", "kind"], name="notice_subject"),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.UniqueConstraint(condition=models.Q(('key__isnull', False)), fields=('kind', 'key'), name='notice_key_once'),
+            model_name="notice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("key__isnull", False)), fields=("kind", "key"), name="notice_key_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'queued')), fields=['available_at'], name='delivery_queued'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "queued")), fields=["available_at"], name="delivery_queued"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['recipient', 'channel', 'status', '-id'], name='delivery_inbox'),
+            model_name="delivery",
+            index=models.Index(fields=["recipient", "channel", "status", "-id"], name="delivery_inbox"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('channel', 'app'), ('read_at__isnull', True), ('status', 'sent')), fields=['recipient'], name='delivery_unread'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("channel", "app"), ("read_at__isnull", True), ("status", "sent")),
+                fields=["recipient"],
+                name="delivery_unread",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('notice', 'recipient', 'channel'), name='delivery_once_per_channel'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("notice", "recipient", "channel"), name="delivery_once_per_channel"
+            ),
         ),
     ]

@@ -12,12 +12,12 @@ a function of the demo that returns the path). A row whose URL name does not res
 an `optional` row answering 404, is reported as not built rather than failed.
 """
 
+import io
 import json
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from tests.browser import CHROMIUM_ARGS, DESKTOP, PHONE, chromium, require_chromium
+from tests.browser import DESKTOP, PHONE, chromium, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,7 +87,9 @@ PAGES = [
     Row("anonymous", "activity-list", phone=True),
     Row("anonymous", _topic, phone=True, optional=True),
     Row("anonymous", lambda demo: reverse("community-topics", args=[demo["community"].pk]), phone=True, optional=True),
-    Row("anonymous", lambda demo: reverse("community-meetings", args=[demo["community"].pk]), phone=True, optional=True),
+    Row(
+        "anonymous", lambda demo: reverse("community-meetings", args=[demo["community"].pk]), phone=True, optional=True
+    ),
     Row("anonymous", _meeting, phone=True, optional=True),
     # Residents' pages, logged in
     Row("resident", "home", phone=True),
@@ -156,7 +158,7 @@ def demo(live_server, settings, tmp_path):
 
     settings.SMS_FILE_PATH = str(tmp_path / "sms")
     settings.SMS_BACKEND = "notifications.sms.FileBackend"
-    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     community = Community.objects.get(code="510107001001")
     found = {
         "community": community,
@@ -181,7 +183,12 @@ def session_cookie(username, live_server):
     client = Client()
     client.force_login(User.objects.get(username=username))
     host = re.sub(r"^https?://", "", live_server.url).split(":")[0]
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "domain": host, "path": "/"}
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "domain": host,
+        "path": "/",
+    }
 
 
 @pytest.fixture
@@ -222,7 +229,8 @@ def axe_findings(page):
         AXE_TAGS,
     )
     return [
-        f"{v['impact']} {v['id']}: {v['help']} — " + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
+        f"{v['impact']} {v['id']}: {v['help']} — "
+        + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
         for v in result["violations"]
         if v["impact"] in BLOCKING
     ]
@@ -262,7 +270,9 @@ def test_axe_finds_nothing_serious_on_any_page(browser, live_server, demo):
             context.close()
     print(f"axe-core checked {len(checked)} pages; not built yet: {not_built or 'none'}")
     assert len(checked) >= 30
-    assert not problems, "Serious or critical accessibility findings:\n" + json.dumps(problems, ensure_ascii=False, indent=1)
+    assert not problems, "Serious or critical accessibility findings:\n" + json.dumps(
+        problems, ensure_ascii=False, indent=1
+    )
 
 
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -315,7 +325,7 @@ def test_sms_login_by_keyboard_announces_errors_and_returns_to_the_page(browser,
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}{target}")
-        page.locator(f"a[href^='/accounts/login/sms/']").first.focus()
+        page.locator("a[href^='/accounts/login/sms/']").first.focus()
         page.keyboard.press("Enter")
         expect(page).to_have_url(re.compile(r"/accounts/login/sms/\?next="))
         # An empty number: the summary is announced and the field points at its error.

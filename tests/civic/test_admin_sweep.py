@@ -90,7 +90,9 @@ class FormReader(HTMLParser):
                 self.fields.append((select["name"], value, "multiselect" if select["multiple"] else "select"))
             if not chosen:
                 options = [o for o in select["options"] if o]
-                self.fields.append((select["name"], "", ("multiselect:" if select["multiple"] else "select:") + "|".join(options)))
+                self.fields.append(
+                    (select["name"], "", ("multiselect:" if select["multiple"] else "select:") + "|".join(options))
+                )
             self.select = None
         elif tag == "textarea" and self.textarea is not None:
             self.fields.append((self.textarea[0], self.textarea[1].lstrip("\n"), "textarea"))
@@ -163,7 +165,11 @@ def mistakes(fields):
     done = set()
     for index, (name, _value, kind) in enumerate(fields):
         label = MISTAKES.get(kind)
-        if label is None or label[0] in done or name.endswith(("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")):
+        if (
+            label is None
+            or label[0] in done
+            or name.endswith(("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"))
+        ):
             continue
         done.add(label[0])
         wrong = list(fields)
@@ -188,8 +194,9 @@ def pages_for(user):
         queryset = model_admin.get_queryset(request).order_by("-pk")
         for obj in queryset[:3]:
             if model_admin.has_view_or_change_permission(request, obj):
-                yield f"{opts.label} change #{obj.pk}", reverse(
-                    f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+                yield (
+                    f"{opts.label} change #{obj.pk}",
+                    reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]),
                 )
                 break
 
@@ -201,7 +208,10 @@ def extra_pages(user):
 
     yield "admin index", reverse("admin:index")
     for evaluation_round in rounds_for(user).order_by("status")[:2]:
-        yield f"score sheet #{evaluation_round.pk}", reverse("admin:surveys_evaluationround_scores", args=[evaluation_round.pk])
+        yield (
+            f"score sheet #{evaluation_round.pk}",
+            reverse("admin:surveys_evaluationround_scores", args=[evaluation_round.pk]),
+        )
     if user.has_perm("surveys.add_survey"):
         yield "survey launch", reverse("admin:surveys_survey_launch")
     assert EvaluationRound.objects.exists()

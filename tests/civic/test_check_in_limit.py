@@ -22,7 +22,7 @@ def wrong(activity):
     return "000000" if activity.check_in_code != "000000" else "111111"
 
 
-def test_the_api_locks_after_a_few_wrong_codes(city, api_client):  # noqa: F811
+def test_the_api_locks_after_a_few_wrong_codes(city, api_client):
     activity = publish(city)
     other = publish(city, theme="太极拳")
     api_client.force_authenticate(city.resident)
@@ -49,7 +49,7 @@ def test_the_api_locks_after_a_few_wrong_codes(city, api_client):  # noqa: F811
         assert api_client.post(url, {"code": activity.check_in_code}, format="json").status_code == 201
 
 
-def test_the_page_answers_429_with_the_reason(city, client):  # noqa: F811
+def test_the_page_answers_429_with_the_reason(city, client):
     activity = publish(city)
     client.force_login(city.resident)
     url = f"/activities/{activity.pk}/check-in/"
@@ -62,7 +62,7 @@ def test_the_page_answers_429_with_the_reason(city, client):  # noqa: F811
 
 
 @pytest.mark.redis
-def test_the_count_is_in_the_shared_cache(city, settings):  # noqa: F811
+def test_the_count_is_in_the_shared_cache(city, settings):
     """Another process's connection to Redis sees the wrong guesses: the lock holds across processes."""
     import redis
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from deliberation import services
 from deliberation.workflow import Step
-from tests.browser import browser_page  # noqa: F401  (a fixture)
 from tests.civic.test_accessibility import session_cookie
 from tests.deliberation.conftest import BODY, world  # noqa: F401  (a fixture)
 
@@ -32,7 +31,9 @@ def watch(page):
     """Start collecting CSP violations (events and console errors) for every page `page` loads."""
     console = []
     page.add_init_script(WATCH_VIOLATIONS)
-    page.on("console", lambda message: console.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: console.append(message.text) if "Content Security Policy" in message.text else None
+    )
     return console
 
 
@@ -40,7 +41,7 @@ def violations(page, console):
     return page.evaluate("window.__cspViolations") + console
 
 
-def test_key_pages_run_their_scripts_with_nothing_blocked(browser_page, live_server, world):  # noqa: F811
+def test_key_pages_run_their_scripts_with_nothing_blocked(browser_page, live_server, world):
     from playwright.sync_api import expect
 
     topic = services.topic_raise(

@@ -68,8 +68,12 @@ def town(db, admin_user, time_machine):
     s1 = factories.StreetFactory(district=d1, name="玉林街道")
     s2 = factories.StreetFactory(district=d1, name="浆洗街街道")
     s3 = factories.StreetFactory(district=d2, name="鹤山街道")
-    a = factories.CommunityFactory(street=s1, name="玉林东路社区", typology=Typology.OLD_NEIGHBOURHOOD, stage=Stage.URBAN)
-    b = factories.CommunityFactory(street=s1, name="倪家桥社区", typology=Typology.COMMERCIAL_HOUSING, stage=Stage.URBAN)
+    a = factories.CommunityFactory(
+        street=s1, name="玉林东路社区", typology=Typology.OLD_NEIGHBOURHOOD, stage=Stage.URBAN
+    )
+    b = factories.CommunityFactory(
+        street=s1, name="倪家桥社区", typology=Typology.COMMERCIAL_HOUSING, stage=Stage.URBAN
+    )
     c = factories.CommunityFactory(street=s2, name="洗面桥社区", typology=Typology.RURAL, stage=Stage.RURAL)
     f = factories.CommunityFactory(street=s3, name="明月村", typology=Typology.WORK_UNIT, stage=Stage.PERI_URBAN)
     admin = admin_user
@@ -93,7 +97,9 @@ def town(db, admin_user, time_machine):
         "p5": factories.UserFactory(username="p5", birth_year=year - 70, education=Education.PRIMARY),
     }
     bodies = {
-        kind: community_services.body_create(actor=admin, community=community, kind=kind, name=f"{community.name}{kind}")
+        kind: community_services.body_create(
+            actor=admin, community=community, kind=kind, name=f"{community.name}{kind}"
+        )
         for kind, community in (
             (BodyKind.PARTY_ORGANISATION, a),
             (BodyKind.RESIDENTS_COMMITTEE, a),
@@ -202,8 +208,12 @@ def town(db, admin_user, time_machine):
         actor=admin, kind=ReadyMade.IMPRESSIONS, scope=Scope.CITY, opens_at=at(-60), closes_at=at(-30)
     )
     go(at(-45))
-    survey_services.response_submit(actor=p.a3, survey=old, answers=_answers(old, _impressions("poor", "poor", "poor", "poor")))
-    survey_services.response_submit(actor=p.f1, survey=old, answers=_answers(old, _impressions("good", "good", "good", "good")))
+    survey_services.response_submit(
+        actor=p.a3, survey=old, answers=_answers(old, _impressions("poor", "poor", "poor", "poor"))
+    )
+    survey_services.response_submit(
+        actor=p.f1, survey=old, answers=_answers(old, _impressions("good", "good", "good", "good"))
+    )
     go(at(-6))
     new = survey_services.survey_launch_ready_made(
         actor=admin, kind=ReadyMade.IMPRESSIONS, scope=Scope.CITY, opens_at=at(-5), closes_at=at(20)
@@ -219,7 +229,11 @@ def town(db, admin_user, time_machine):
     ):
         survey_services.response_submit(actor=who, survey=new, answers=_answers(new, _impressions(*picks)))
     for who, bucket, knowledge, taking_part in ((p.a1, "1", 2, 1), (p.b2, "2-3", 4, 5)):
-        picks = {"activities_last_year": bucket, "knowledge_satisfaction": knowledge, "taking_part_satisfaction": taking_part}
+        picks = {
+            "activities_last_year": bucket,
+            "knowledge_satisfaction": knowledge,
+            "taking_part_satisfaction": taking_part,
+        }
         survey_services.response_submit(actor=who, survey=participation, answers=_answers(participation, picks))
 
     # Third-party evaluation of district 武侯区: A 80, C 70, B 60.
@@ -232,7 +246,9 @@ def town(db, admin_user, time_machine):
     )  # fmt: skip
     manual = evaluation.indicators.get()
     for community, score in ((a, 80), (b, 60), (c, 70)):
-        survey_services.score_set(actor=evaluator, indicator=manual, community=community, value=score, evidence="台账齐全")
+        survey_services.score_set(
+            actor=evaluator, indicator=manual, community=community, value=score, evidence="台账齐全"
+        )
     survey_services.round_publish(actor=evaluator, evaluation_round=evaluation)
 
     go(now)
@@ -318,7 +334,13 @@ def test_median_days_in_each_step_against_its_limit(town):
     assert (days["collect"]["stays"], days["collect"]["median_days"], days["collect"]["limit_days"]) == (4, 3.0, 30.0)
     assert (days["review"]["stays"], days["review"]["median_days"], days["review"]["limit_days"]) == (2, 2.0, 15.0)
     assert days["collect"]["on_time_percent"] == 100.0
-    assert days["resolve"] == {"step": "resolve", "stays": 0, "median_days": None, "limit_days": None, "on_time_percent": None}
+    assert days["resolve"] == {
+        "step": "resolve",
+        "stays": 0,
+        "median_days": None,
+        "limit_days": None,
+        "on_time_percent": None,
+    }
 
 
 def test_overdue_topics_are_counted_and_listed(town):
@@ -339,7 +361,12 @@ def test_meetings_notices_and_gallery(town):
     assert (meetings["on_time"], meetings["on_time_percent"]) == (1, 50.0)
     assert meetings["short_notice"] == 1
     assert meetings["not_noticed"] == 0
-    assert (meetings["seats"], meetings["taken"], meetings["seats_used_percent"], meetings["checked_in"]) == (40, 1, 2.5, 1)
+    assert (meetings["seats"], meetings["taken"], meetings["seats_used_percent"], meetings["checked_in"]) == (
+        40,
+        1,
+        2.5,
+        1,
+    )
 
 
 # Satisfaction -------------------------------------------------------------------------------------
@@ -567,7 +594,9 @@ def test_beat_keeps_the_city_and_every_district_warm(town, time_machine, setting
     with monkeypatch.context() as patched:
         patched.setattr(dashboard, "compute", refuse)
         assert {row["name"] for row in figures_for_cached(town.district_official)["communities"]} == {
-            "玉林东路社区", "倪家桥社区", "洗面桥社区"
+            "玉林东路社区",
+            "倪家桥社区",
+            "洗面桥社区",
         }
         assert figures_for_cached(town.admin)["residents"] == 9
 

@@ -8,7 +8,7 @@ import pytest
 
 from communities.models import Stage, Typology
 from tests import factories
-from tests.browser import PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,7 @@ def _log_in(page, base):
     page.wait_for_load_state()
 
 
-def test_an_official_filters_by_typology_and_downloads_a_csv(browser_page, live_server, district):  # noqa: F811
+def test_an_official_filters_by_typology_and_downloads_a_csv(browser_page, live_server, district):
     from playwright.sync_api import expect
 
     village, estate, _official = district
@@ -74,7 +74,7 @@ def test_an_official_filters_by_typology_and_downloads_a_csv(browser_page, live_
     expect(page.get_by_role("heading", level=1)).to_contain_text("明月村")
 
 
-def test_the_dashboard_fits_a_phone(browser_page, live_server, district):  # noqa: F811
+def test_the_dashboard_fits_a_phone(browser_page, live_server, district):
     page = browser_page
     page.set_viewport_size(PHONE)
     _log_in(page, live_server.url)

@@ -22,7 +22,11 @@ def texts(root):
 def test_bars_are_titled_and_write_their_values():
     root = parse(
         charts.bar_chart(
-            [charts.Bar("评论过议题", 5.62, "5.6%"), charts.Bar("Answered a survey", 85.7, "85.7%"), charts.Bar("None", None, "–")],
+            [
+                charts.Bar("评论过议题", 5.62, "5.6%"),
+                charts.Bar("Answered a survey", 85.7, "85.7%"),
+                charts.Bar("None", None, "–"),
+            ],
             title="Residents who took part",
             description="Share of verified residents",
             max_value=100,
@@ -70,14 +74,18 @@ def test_stacked_bars_split_the_whole_width():
 
 
 def test_the_funnel_narrows_and_writes_counts_and_shares():
-    root = parse(charts.funnel_chart([("Collect", 10, 100.0), ("Review", 5, 50.0), ("Archive", 0, 0.0)], title="Funnel"))
+    root = parse(
+        charts.funnel_chart([("Collect", 10, 100.0), ("Review", 5, 50.0), ("Archive", 0, 0.0)], title="Funnel")
+    )
     bars = [float(rect.get("width")) for rect in root.iter(f"{SVG}rect")]
     assert bars[0] > bars[1] > bars[2] == 0
     assert {"10 · 100%", "5 · 50%", "0 · 0%"} <= set(texts(root))
 
 
 def test_text_in_a_chart_is_inert():
-    svg = str(charts.bar_chart([charts.Bar("<script>alert(1)</script>", 1, "<b>1</b>")], title="<img src=x onerror=alert(1)>"))
+    svg = str(
+        charts.bar_chart([charts.Bar("<script>alert(1)</script>", 1, "<b>1</b>")], title="<img src=x onerror=alert(1)>")
+    )
     assert "<script>" not in svg and "<b>" not in svg and "<img" not in svg
     parse(svg)
 

@@ -179,7 +179,7 @@ def test_a_formula_in_a_name_is_exported_as_text(client, town):
     town.a.save(update_fields=["name"])
     client.force_login(town.admin)
     rows = _csv(client.get("/dashboard/export/communities.csv"))
-    assert ["'=HYPERLINK(1)"] == [row[0] for row in rows if row and "HYPERLINK" in row[0]]
+    assert [row[0] for row in rows if row and "HYPERLINK" in row[0]] == ["'=HYPERLINK(1)"]
 
 
 # The API ---------------------------------------------------------------------------------------------
@@ -208,7 +208,9 @@ def test_the_api_answers_with_the_contracts_keys(api_client, town):
 
 def test_the_api_takes_the_same_filters(api_client, town):
     api_client.force_authenticate(town.admin)
-    data = api_client.get("/api/v1/dashboard/", {"district": town.d1.pk, "street": town.s1.pk, "typology": "old_neighbourhood"}).json()
+    data = api_client.get(
+        "/api/v1/dashboard/", {"district": town.d1.pk, "street": town.s1.pk, "typology": "old_neighbourhood"}
+    ).json()
     assert [row["name"] for row in data["communities"]] == ["玉林东路社区"]
     assert data["satisfaction_by_body"]["deliberation_council"] == 0.0
 
@@ -224,7 +226,11 @@ def test_the_api_shows_an_official_only_their_area(api_client, town):
 
 @pytest.mark.parametrize(
     "params, field",
-    [({"typology": "castle"}, "typology"), ({"until": "2020-01-01", "since": "2021-01-01"}, "until"), ({"street": "abc"}, "street")],
+    [
+        ({"typology": "castle"}, "typology"),
+        ({"until": "2020-01-01", "since": "2021-01-01"}, "until"),
+        ({"street": "abc"}, "street"),
+    ],
 )
 def test_the_api_refuses_bad_filters(api_client, town, params, field):
     api_client.force_authenticate(town.admin)

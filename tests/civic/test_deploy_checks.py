@@ -75,9 +75,7 @@ def test_the_safe_configuration_has_no_findings():
     assert civic_findings() == {}
 
 
-@pytest.mark.parametrize(
-    "backend", ["notifications.sms.FileBackend", "notifications.sms.ConsoleBackend"]
-)
+@pytest.mark.parametrize("backend", ["notifications.sms.FileBackend", "notifications.sms.ConsoleBackend"])
 def test_file_and_console_sms_backends_are_errors(backend):
     assert civic_findings(SMS_BACKEND=backend) == {"civic.E001": ERROR}
 
@@ -95,7 +93,8 @@ def test_local_email_backends_are_errors(backend):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]/", "http://0.0.0.0:8000", "http://127.0.0.2"]
+    "url",
+    ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]/", "http://0.0.0.0:8000", "http://127.0.0.2"],
 )
 def test_a_loopback_site_url_is_an_error(url):
     assert civic_findings(SITE_URL=url) == {"civic.E003": ERROR}
@@ -107,9 +106,7 @@ def test_a_proxy_without_a_proxy_count_is_a_warning():
 
 
 def test_development_keeps_its_files():
-    findings = civic_findings(
-        DEBUG=True, SMS_BACKEND="notifications.sms.FileBackend", SITE_URL="http://127.0.0.1:8000"
-    )
+    findings = civic_findings(DEBUG=True, SMS_BACKEND="notifications.sms.FileBackend", SITE_URL="http://127.0.0.1:8000")
     assert findings == {}
 
 
@@ -129,4 +126,3 @@ def test_mail_files_are_for_their_owner_only(tmp_path):
     (written,) = (tmp_path / "mail").iterdir()
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "mail").stat().st_mode) == 0o700
-

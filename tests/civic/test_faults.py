@@ -205,6 +205,7 @@ def private_redis(tmp_path, settings, monkeypatch):
         }
     }
     monkeypatch.setattr(ResilientRedisCache, "retry_seconds", 0)
+
     def publish_to(url, eager):
         app.conf.broker_url, app.conf.task_always_eager = url, eager
         app._pool = None

@@ -68,7 +68,15 @@ def _evaluation_figures(total):
                 "url": "/evaluation/1/",
             },
             "indicators": [{"name": "工作清单与创新", "weight": 0.25}],
-            "ranking": [{"rank": 1, "community": "玉林东路社区", "community_id": 1, "total": total, "scores": [Decimal("77.50")]}],
+            "ranking": [
+                {
+                    "rank": 1,
+                    "community": "玉林东路社区",
+                    "community_id": 1,
+                    "total": total,
+                    "scores": [Decimal("77.50")],
+                }
+            ],
             "evaluated": 1,
         }
     }
@@ -97,7 +105,7 @@ def test_chart_labels_drop_only_a_trailing_zero():
 
 
 @pytest.mark.django_db
-def test_the_page_names_its_two_fewer_than_two_figures_and_the_typology_charts_metric(client, town):  # noqa: F811
+def test_the_page_names_its_two_fewer_than_two_figures_and_the_typology_charts_metric(client, town):
     client.force_login(town.admin)
     page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     # The attendance records' figure and the survey's self-report are told apart.
@@ -114,7 +122,7 @@ def test_the_page_names_its_two_fewer_than_two_figures_and_the_typology_charts_m
 
 
 @pytest.mark.django_db
-def test_an_export_says_its_figures_are_exact(client, town):  # noqa: F811
+def test_an_export_says_its_figures_are_exact(client, town):
     client.force_login(town.admin)
     text = client.get("/dashboard/export/participation.csv", HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig")
     heading = list(csv.reader(io.StringIO(text)))[:6]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from surveys import services
 from surveys.models import ActivityCategory, Attendance
-from tests.browser import PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import PHONE
 from tests.surveys.conftest import city  # noqa: F401  (a fixture)
 from tests.surveys.test_browser import log_in
 
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = "/tmp/security-shots"
 
 
-def test_a_resident_locked_out_of_check_in_is_told_why(browser_page, live_server, city):  # noqa: F811
+def test_a_resident_locked_out_of_check_in_is_told_why(browser_page, live_server, city):
     from playwright.sync_api import expect
 
     page = browser_page
@@ -55,7 +55,7 @@ def test_a_resident_locked_out_of_check_in_is_told_why(browser_page, live_server
     page.screenshot(path=f"{SHOTS}/check-in-locked-zh-360.png", full_page=True)
 
 
-def test_an_address_with_a_nul_byte_shows_a_page_that_leads_home(browser_page, live_server):  # noqa: F811
+def test_an_address_with_a_nul_byte_shows_a_page_that_leads_home(browser_page, live_server):
     from playwright.sync_api import expect
 
     page = browser_page

@@ -27,7 +27,7 @@ DDE = "=cmd|' /C calc'!A0"
 
 
 @pytest.fixture
-def flow(world, time_machine):  # noqa: F811
+def flow(world, time_machine):
     return Flow(world, time_machine)
 
 
@@ -159,8 +159,8 @@ def test_hsts_preload_and_subdomains_are_opt_in():
 def _multipart(size):
     boundary = "civicboundary"
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nnobody\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"blob\"; filename=\"x.bin\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="username"\r\n\r\nnobody\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="blob"; filename="x.bin"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
@@ -197,6 +197,8 @@ def test_endpoints_that_take_files_still_take_them(api_client, staff):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     api_client.force_authenticate(staff)
-    big = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n" + b"0" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1024), "application/pdf")
+    big = SimpleUploadedFile(
+        "plan.pdf", b"%PDF-1.4\n" + b"0" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1024), "application/pdf"
+    )
     response = api_client.post("/api/v1/announcements/", {"title": "停水通知", "files": [big]}, format="multipart")
     assert response.status_code != 413, response.content

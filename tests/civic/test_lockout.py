@@ -11,7 +11,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 TOKEN_URL = "/api/v1/auth/token/"
 LOCKED = "Too many wrong passwords"
 

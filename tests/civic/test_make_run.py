@@ -36,7 +36,9 @@ def _free_port():
 
 def _database_url():
     db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 def _env(tmp_path, **extra):
@@ -302,7 +304,9 @@ def test_make_verify_trail_runs_in_a_make_run_checkout(tmp_path):
         [sys.executable, "manage.py", "verify_trail"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert "SECRET_KEY must be set when DEBUG is off" in plain.stderr  # what README used to give
-    result = subprocess.run(["make", "-s", "verify-trail"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "-s", "verify-trail"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Trail intact" in result.stdout
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -319,7 +323,11 @@ def test_bench_notices_creates_its_database(tmp_path):
     name = f"civic_bench_probe_{uuid.uuid4().hex[:8]}"
     url = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
     server = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"] or None, port=db["PORT"] or None
+        dbname="postgres",
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
     )
     server.autocommit = True
     try:

@@ -18,7 +18,7 @@ URL = "/api/v1/open-data/decisions/"
 
 
 @pytest.fixture
-def flow(world, time_machine):  # noqa: F811
+def flow(world, time_machine):
     return Flow(world, time_machine)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.browser import DESKTOP, PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def _log_in(page, live_server, user):
     page.wait_for_load_state()
 
 
-def test_the_logged_in_phone_header_folds_its_navigation_under_a_menu(browser_page, live_server):  # noqa: F811
+def test_the_logged_in_phone_header_folds_its_navigation_under_a_menu(browser_page, live_server):
     from playwright.sync_api import expect
 
     root = factories.superuser()
@@ -58,7 +58,7 @@ def test_the_logged_in_phone_header_folds_its_navigation_under_a_menu(browser_pa
     _shot(page, "header-1280")
 
 
-def test_the_directorys_street_list_follows_the_district_live_and_without_script(browser_page, live_server):  # noqa: F811
+def test_the_directorys_street_list_follows_the_district_live_and_without_script(browser_page, live_server):
     from playwright.sync_api import expect
 
     wuhou = factories.DistrictFactory(name="武侯区")
@@ -85,7 +85,7 @@ def test_the_directorys_street_list_follows_the_district_live_and_without_script
     expect(street.locator("option", has_text="猛追湾街道")).to_have_count(1)
 
 
-def test_a_visitor_reads_a_district_wide_announcement(browser_page, live_server):  # noqa: F811
+def test_a_visitor_reads_a_district_wide_announcement(browser_page, live_server):
     from playwright.sync_api import expect
 
     from information import services

@@ -20,7 +20,7 @@ def page(response):
 
 
 @pytest.fixture
-def notices(area):  # noqa: F811
+def notices(area):
     return {
         "district": publish(area["district_official"], area["district"], title="全区防汛通知"),
         "street": publish(area["street_official"], area["street"], title="街道停电通知"),
@@ -28,7 +28,9 @@ def notices(area):  # noqa: F811
     }
 
 
-def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(client, area, notices, django_assert_max_num_queries):  # noqa: F811
+def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(
+    client, area, notices, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(6):
         listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
     assert "全区防汛通知" in listing and "街道停电通知" in listing
@@ -43,11 +45,11 @@ def test_a_visitor_reads_district_and_street_announcements_but_not_a_communitys(
     assert f'<a href="{reverse("announcement-list")}">Public announcements' in community_page
 
 
-def test_the_header_offers_announcements_to_visitors(client, area, notices):  # noqa: F811
+def test_the_header_offers_announcements_to_visitors(client, area, notices):
     assert f'href="{reverse("announcement-list")}"' in page(client.get(reverse("home")))
 
 
-def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area(client, api_client, area, notices):  # noqa: F811
+def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area(client, api_client, area, notices):
     client.force_login(area["outsider"])
     listing = page(client.get(reverse("announcement-list")))
     assert "全区防汛通知" not in listing  # another district's: not in their list...
@@ -63,7 +65,7 @@ def test_a_resident_keeps_their_areas_list_and_the_api_keeps_the_requesters_area
     assert {"全区防汛通知", "街道停电通知", "本小区停水通知"} <= set(titles)
 
 
-def test_a_resident_awaiting_verification_sees_the_public_ones(client, area, notices):  # noqa: F811
+def test_a_resident_awaiting_verification_sees_the_public_ones(client, area, notices):
     waiting = factories.UserFactory()
     client.force_login(waiting)
     listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
@@ -84,7 +86,7 @@ def _street_options(html):
     return select
 
 
-def test_the_directorys_street_list_follows_the_district_chosen(client, area, django_assert_max_num_queries):  # noqa: F811
+def test_the_directorys_street_list_follows_the_district_chosen(client, area, django_assert_max_num_queries):
     home_street, other_street = area["street"], area["elsewhere"].street
     everything = _street_options(page(client.get(reverse("community-list"))))
     assert home_street.name in everything and other_street.name in everything
@@ -99,7 +101,7 @@ def test_the_directorys_street_list_follows_the_district_chosen(client, area, dj
     assert 'src="/static/communities/directory.js"' in html and 'data-narrowed-by="id_district"' in html
 
 
-def test_a_street_of_another_district_is_refused_with_a_reason(client, area):  # noqa: F811
+def test_a_street_of_another_district_is_refused_with_a_reason(client, area):
     response = client.get(
         reverse("community-list"),
         {"district": area["district"].pk, "street": area["elsewhere"].street.pk},
@@ -131,17 +133,19 @@ def test_the_survey_form_marks_each_question_once_in_full_width_brackets(client,
     assert html.count("（选填）") == 2  # the number and the text question, each once
     assert "（选填） （选填）" not in html and "（选填）<span" not in html
     # The demo's question text no longer carries its own "(optional)" beside the form's.
-    assert "（选填）\"" not in inspect.getsource(demo)
+    assert '（选填）"' not in inspect.getsource(demo)
 
 
 def test_a_fake_pdf_is_told_what_is_wrong_with_it():
     from django.core.exceptions import ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from civic import uploads
+    from core import uploads
 
     with translation.override("en"), pytest.raises(ValidationError) as refused:
-        uploads.inspect(SimpleUploadedFile("会议纪要.pdf", b"<html>not a pdf</html>"), policy=uploads.PHOTOS_AND_PDF, field="f")
+        uploads.inspect(
+            SimpleUploadedFile("会议纪要.pdf", b"<html>not a pdf</html>"), policy=uploads.PHOTOS_AND_PDF, field="f"
+        )
     message = " ".join(refused.value.message_dict["f"])
     assert "named as a PDF document but its content is not one" in message
     assert "attach a photo" not in message

@@ -6,10 +6,10 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from communities.models import (
@@ -101,7 +101,7 @@ def test_city_covers_every_typology_stage_and_ring(demo, db):
 
 def test_every_community_has_its_bodies(demo, db):
     kinds = {}
-    for community_id, kind, name in Body.objects.values_list("community_id", "kind", "name"):
+    for community_id, kind, _name in Body.objects.values_list("community_id", "kind", "name"):
         kinds.setdefault(community_id, set()).add(kind)
     for community in Community.objects.all():
         assert set(SINGLE_BODY_KINDS) <= kinds[community.pk]

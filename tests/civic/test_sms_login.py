@@ -59,12 +59,16 @@ def test_codes_are_stored_hashed(api_client, _sms_files):
 def test_log_in_end_to_end_and_the_token_works(api_client, _sms_files):
     user = factories.UserFactory(phone="13900000004")
     ask(api_client, "13900000004")
-    response = api_client.post(LOGIN_URL, {"phone": "139 0000 0004", "code": sent_code(_sms_files, "13900000004")}, format="json")
+    response = api_client.post(
+        LOGIN_URL, {"phone": "139 0000 0004", "code": sent_code(_sms_files, "13900000004")}, format="json"
+    )
     assert response.status_code == 200 and response.json()["created"] is False
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert api_client.get("/api/v1/me/").json()["username"] == user.username
     # A code logs in once.
-    again = api_client.post(LOGIN_URL, {"phone": "13900000004", "code": sent_code(_sms_files, "13900000004")}, format="json")
+    again = api_client.post(
+        LOGIN_URL, {"phone": "13900000004", "code": sent_code(_sms_files, "13900000004")}, format="json"
+    )
     assert again.status_code == 400
 
 
@@ -74,15 +78,25 @@ def test_sign_up_by_the_same_path(api_client, _sms_files, community):
     missing = api_client.post(LOGIN_URL, {"phone": "13900000005", "code": code}, format="json")
     assert missing.status_code == 400 and "community" in missing.json()
     assert not User.objects.filter(phone="13900000005").exists()
-    nameless = api_client.post(LOGIN_URL, {"phone": "13900000005", "code": code, "community": community.pk}, format="json")
+    nameless = api_client.post(
+        LOGIN_URL, {"phone": "13900000005", "code": code, "community": community.pk}, format="json"
+    )
     assert nameless.status_code == 400 and "display_name" in nameless.json()
     unconsenting = api_client.post(
-        LOGIN_URL, {"phone": "13900000005", "code": code, "community": community.pk, "display_name": "新居民"}, format="json"
+        LOGIN_URL,
+        {"phone": "13900000005", "code": code, "community": community.pk, "display_name": "新居民"},
+        format="json",
     )
     assert unconsenting.status_code == 400 and "accept_terms" in unconsenting.json()
     response = api_client.post(
         LOGIN_URL,
-        {"phone": "13900000005", "code": code, "community": community.pk, "display_name": "新居民", "accept_terms": True},
+        {
+            "phone": "13900000005",
+            "code": code,
+            "community": community.pk,
+            "display_name": "新居民",
+            "accept_terms": True,
+        },
         format="json",
     )
     assert response.status_code == 200 and response.json()["created"] is True
@@ -97,7 +111,7 @@ def test_wrong_code_is_400_and_the_sixth_try_is_429(api_client, _sms_files):
     ask(api_client, "13900000006")
     code = sent_code(_sms_files, "13900000006")
     wrong = "000000" if code != "000000" else "111111"
-    for left in (4, 3, 2, 1, 0):
+    for _left in (4, 3, 2, 1, 0):
         response = api_client.post(LOGIN_URL, {"phone": "13900000006", "code": wrong}, format="json")
         assert response.status_code == 400
         assert "wrong" in str(response.json()["code"]).lower() or response.json()["code"]
@@ -111,7 +125,9 @@ def test_expired_code_is_400(api_client, _sms_files, time_machine):
     ask(api_client, "13900000007")
     code = sent_code(_sms_files, "13900000007")
     time_machine.move_to(timezone.now() + datetime.timedelta(minutes=5, seconds=1))
-    response = api_client.post(LOGIN_URL, {"phone": "13900000007", "code": code}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = api_client.post(
+        LOGIN_URL, {"phone": "13900000007", "code": code}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400 and "expired" in str(response.json()["code"])
     assert "token" not in response.json()
 
@@ -144,7 +160,7 @@ def test_throttled_per_number_and_per_address(api_client, _sms_files, settings):
 
     settings.SMS_CODE_PER_NUMBER_HOURLY = 2
     settings.SMS_CODE_PER_ADDRESS_HOURLY = 4
-    for attempt in range(3):
+    for _attempt in range(3):
         cache.delete("smscode:resend:13900000010")
         response = ask(api_client, "13900000010")
     assert response.status_code == 429  # the third code to one number within the hour
@@ -170,7 +186,9 @@ def test_malformed_codes_are_400(api_client, code):
 def test_disabled_account_cannot_log_in(api_client, _sms_files):
     factories.UserFactory(phone="13900000015", is_active=False)
     ask(api_client, "13900000015")
-    response = api_client.post(LOGIN_URL, {"phone": "13900000015", "code": sent_code(_sms_files, "13900000015")}, format="json")
+    response = api_client.post(
+        LOGIN_URL, {"phone": "13900000015", "code": sent_code(_sms_files, "13900000015")}, format="json"
+    )
     assert response.status_code == 400
 
 
@@ -232,7 +250,7 @@ def test_page_refuses_an_outside_next(client, _sms_files):
 
 def test_password_login_page_offers_the_sms_login_with_next(client):
     html = client.get(reverse("login"), {"next": "/meetings/3/"}).content.decode()
-    assert f'{reverse("sms-login")}?next=/meetings/3/' in html
+    assert f"{reverse('sms-login')}?next=/meetings/3/" in html
 
 
 def test_sms_login_service_refuses_without_a_code_sent():

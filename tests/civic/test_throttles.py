@@ -1,4 +1,4 @@
-"""Posting limits (civic.throttling): comments, topics, objections and sign-ups, per user and
+"""Posting limits (core.throttling): comments, topics, objections and sign-ups, per user and
 per address, counted in one cache for pages and API, answered 429 with how long to wait."""
 
 import datetime
@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from civic import throttling, tokens
-from civic.client_ip import client_ip
 from communities.models import User
+from core import throttling, tokens
+from core.client_ip import client_ip
 from deliberation import services
 from deliberation.models import Comment, Topic, TopicCategory
 from tests import factories
@@ -57,6 +57,7 @@ def api_comment(user, topic, text, address="203.0.113.7"):
 
 
 # Comments on the page and in the API
+
 
 def test_the_eleventh_comment_in_a_minute_is_refused_on_the_page_and_the_text_is_kept(client, clock, topic, resident):
     client.force_login(resident)
@@ -129,6 +130,7 @@ def test_reading_is_never_throttled(settings, clock, topic, resident):
 
 
 # Topics, objections, sign-ups
+
 
 def test_topics_are_throttled_on_the_page_with_the_form_kept(settings, client, clock, community, resident):
     settings.CIVIC_THROTTLES = {**settings.CIVIC_THROTTLES, "topic": "1/hour"}
@@ -213,6 +215,7 @@ def test_the_login_page_is_throttled_per_address_without_checking_the_password(s
 
 # The client's address
 
+
 @pytest.mark.parametrize(
     ("proxies", "forwarded", "expected"),
     [
@@ -251,7 +254,9 @@ def test_forged_forwarded_headers_do_not_escape_the_limit_behind_a_proxy(setting
             HTTP_AUTHORIZATION=client._credentials["HTTP_AUTHORIZATION"],
             HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 198.51.100.9",
         )
-        statuses.append(client.post(f"/api/v1/topics/{topic.pk}/comments/", {"body": "意见"}, format="json").status_code)
+        statuses.append(
+            client.post(f"/api/v1/topics/{topic.pk}/comments/", {"body": "意见"}, format="json").status_code
+        )
     assert statuses == [201, 201, 201, 429]
 
 
@@ -275,7 +280,7 @@ import django
 from django.conf import settings
 django.setup()
 settings.CACHES["default"]["LOCATION"] = sys.argv[1]
-from civic import throttling
+from core import throttling
 throttling.cache.get("warm-up")
 print("ready", flush=True)
 sys.stdin.readline()
@@ -287,7 +292,12 @@ print(sum(throttling._hit("comment", sys.argv[2], "100/day") is None for _ in ra
 def test_two_processes_share_one_count_and_never_both_take_the_last_place(settings):
     """Two web processes, each with its own connection to Redis, race 400 posts for 100 places."""
     ident = f"user:race-{uuid.uuid4().hex}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civic.settings", "SECRET_KEY": "racer", "REDIS_URL": settings.REDIS_URL}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civic.settings",
+        "SECRET_KEY": "racer",
+        "REDIS_URL": settings.REDIS_URL,
+    }
     racers = [
         subprocess.Popen(
             [sys.executable, "-c", RACER, settings.CACHES["default"]["LOCATION"], ident],

@@ -14,8 +14,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from core import tokens
-from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
 from tests import factories
+from tests.smsbox import sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,9 @@ def test_a_password_set_in_the_admin_ends_every_token(client, admin_user, person
     token = log_in(person)
     client.force_login(admin_user)
     url = reverse("admin:auth_user_password_change", args=[person.pk])
-    response = client.post(url, {"password1": "quiet-harbour-77", "password2": "quiet-harbour-77", "usable_password": "true"})
+    response = client.post(
+        url, {"password1": "quiet-harbour-77", "password2": "quiet-harbour-77", "usable_password": "true"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert not works(token)
 
@@ -187,12 +189,17 @@ def test_other_saves_end_nothing(person):
     assert works(token)
 
 
-def test_a_sign_up_finished_with_its_sms_code_answers_a_working_token(api_client, community, sms_box):  # noqa: F811
+def test_a_sign_up_finished_with_its_sms_code_answers_a_working_token(api_client, community, sms_box):
     phone = "13912340000"
     response = api_client.post(
         f"{API}auth/signup/",
-        {"phone": phone, "password": "quiet-harbour-77", "community": community.pk, "display_name": "新居民",
-         "accept_terms": True},
+        {
+            "phone": phone,
+            "password": "quiet-harbour-77",
+            "community": community.pk,
+            "display_name": "新居民",
+            "accept_terms": True,
+        },
         format="json",
     )
     assert response.status_code == 202, response.content

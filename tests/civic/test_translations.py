@@ -200,7 +200,15 @@ def test_domain_terms_are_the_article_s():
         assert str(BodyKind.SERVICE_CENTRE.label) == "便民服务中心"
         assert "议事会" in str(BodyKind.DELIBERATION_COUNCIL.label)
         steps = ["Collect", "Review", "Resolve", "Publicize", "Implement", "Evaluate", "Archive"]
-        assert [translation.gettext(step) for step in steps] == ["收集", "审查", "决议", "公示", "执行(监督)", "测评", "归档"]
+        assert [translation.gettext(step) for step in steps] == [
+            "收集",
+            "审查",
+            "决议",
+            "公示",
+            "执行(监督)",
+            "测评",
+            "归档",
+        ]
 
 
 # --- Django's own messages that residents meet ------------------------------------------------
@@ -209,7 +217,11 @@ def test_domain_terms_are_the_article_s():
 def test_password_validators_speak_chinese_and_english():
     assert "civic.validators.MinimumLengthValidator" in [v["NAME"] for v in settings.AUTH_PASSWORD_VALIDATORS]
     cases = {
-        "zh-hans": {"pw": "密码太短，至少需要 8 个字符。", "common": "这个密码太常见了。", "numeric": "密码只包含数字。"},
+        "zh-hans": {
+            "pw": "密码太短，至少需要 8 个字符。",
+            "common": "这个密码太常见了。",
+            "numeric": "密码只包含数字。",
+        },
         "en": {
             "pw": "This password is too short. It must contain at least 8 characters.",
             "common": "This password is too common.",

@@ -1,4 +1,4 @@
-"""Uploads (civic.uploads): an allow-list of types read from the file's bytes, a size limit
+"""Uploads (core.uploads): an allow-list of types read from the file's bytes, a size limit
 from settings, checked by the model fields, the admin, the API (400 wrong type, 413 too
 large) and the pages; stored under random names and served as the type they were checked to be."""
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from civic import uploads
+from core import uploads
 from deliberation.models import ProgressReport
 from deliberation.workflow import Step
 from information.models import Attachment
@@ -46,6 +46,7 @@ def _english():
 
 
 # The policy
+
 
 @pytest.mark.parametrize(
     ("name", "content", "content_type"),
@@ -104,6 +105,7 @@ def test_shown_names_lose_paths_and_markup():
 
 # The model fields
 
+
 def test_the_model_fields_check_new_files():
     attachment = Attachment(file=SimpleUploadedFile("图.svg", SVG))
     with pytest.raises(ValidationError) as refused:
@@ -123,13 +125,14 @@ def test_files_already_stored_are_not_read_again():
 
 # Progress reports: page, API, admin, download
 
+
 @pytest.fixture
-def task(flow, world, settings, tmp_path):  # noqa: F811 (fixtures)
+def task(flow, world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return flow.task(flow.at(Step.IMPLEMENT))
 
 
-def test_the_page_answers_413_for_a_file_too_large_and_keeps_the_note(client, world, task, settings):  # noqa: F811
+def test_the_page_answers_413_for_a_file_too_large_and_keeps_the_note(client, world, task, settings):
     settings.CIVIC_UPLOAD_MAX_BYTES = 50
     client.force_login(world.supervisor)
     big = SimpleUploadedFile("现场.png", PNG)
@@ -142,7 +145,7 @@ def test_the_page_answers_413_for_a_file_too_large_and_keeps_the_note(client, wo
     assert not ProgressReport.objects.exists()
 
 
-def test_the_page_answers_400_for_a_wrong_type(client, world, task):  # noqa: F811
+def test_the_page_answers_400_for_a_wrong_type(client, world, task):
     client.force_login(world.supervisor)
     response = client.post(
         f"/tasks/{task.pk}/progress/",
@@ -153,19 +156,23 @@ def test_the_page_answers_400_for_a_wrong_type(client, world, task):  # noqa: F8
     assert not ProgressReport.objects.exists()
 
 
-def test_the_api_answers_413_too_large_and_400_wrong_type(world, task, settings):  # noqa: F811
+def test_the_api_answers_413_too_large_and_400_wrong_type(world, task, settings):
     api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.force_authenticate(world.supervisor)
     url = f"/api/v1/tasks/{task.pk}/progress/"
-    wrong = api.post(url, {"percent": 40, "note": "x", "attachment": SimpleUploadedFile("页.pdf", HTML)}, format="multipart")
+    wrong = api.post(
+        url, {"percent": 40, "note": "x", "attachment": SimpleUploadedFile("页.pdf", HTML)}, format="multipart"
+    )
     assert wrong.status_code == 400 and "not an accepted type" in str(wrong.json()["attachment"])
     settings.CIVIC_UPLOAD_MAX_BYTES = 50
-    big = api.post(url, {"percent": 40, "note": "x", "attachment": SimpleUploadedFile("a.pdf", PDF)}, format="multipart")
+    big = api.post(
+        url, {"percent": 40, "note": "x", "attachment": SimpleUploadedFile("a.pdf", PDF)}, format="multipart"
+    )
     assert big.status_code == 413 and "at most 50" in str(big.json()["attachment"])
     assert not ProgressReport.objects.exists()
 
 
-def test_the_admin_shows_the_form_error(client, world, task):  # noqa: F811
+def test_the_admin_shows_the_form_error(client, world, task):
     client.force_login(world.staff)
     data = {
         "reports-TOTAL_FORMS": "1",
@@ -184,7 +191,7 @@ def test_the_admin_shows_the_form_error(client, world, task):  # noqa: F811
     assert not ProgressReport.objects.exists()
 
 
-def test_stored_files_get_random_names_and_are_served_as_their_checked_type(client, world, task):  # noqa: F811
+def test_stored_files_get_random_names_and_are_served_as_their_checked_type(client, world, task):
     api = APIClient()
     api.force_authenticate(world.supervisor)
     photo = SimpleUploadedFile("../现场<1>.png", PNG, content_type="text/html")
@@ -202,7 +209,7 @@ def test_stored_files_get_random_names_and_are_served_as_their_checked_type(clie
     assert b"".join(response.streaming_content) == PNG
 
 
-def test_a_report_without_a_file_has_no_download(client, world, task):  # noqa: F811
+def test_a_report_without_a_file_has_no_download(client, world, task):
     api = APIClient()
     api.force_authenticate(world.supervisor)
     created = api.post(f"/api/v1/tasks/{task.pk}/progress/", {"percent": 40, "note": "x"}, format="json")

@@ -42,10 +42,16 @@ def waiting(community, admin_user, *, pending=1, held=1, reports=1, objections=1
     Topic.objects.filter(pk__in=[t.pk for t in overdue_topics[:overdue]]).update(
         step_due_at=timezone.now() - datetime.timedelta(days=1)
     )
-    missing = Meeting.objects.create(community=community, starts_at=timezone.now() - datetime.timedelta(hours=2), location="议事厅")
+    missing = Meeting.objects.create(
+        community=community, starts_at=timezone.now() - datetime.timedelta(hours=2), location="议事厅"
+    )
     AgendaItem.objects.create(meeting=missing, topic=topic, added_by=admin_user)
-    Meeting.objects.create(community=community, starts_at=timezone.now() + datetime.timedelta(days=2), location="议事厅")
-    Meeting.objects.create(community=community, starts_at=timezone.now() - datetime.timedelta(days=8), location="议事厅")
+    Meeting.objects.create(
+        community=community, starts_at=timezone.now() + datetime.timedelta(days=2), location="议事厅"
+    )
+    Meeting.objects.create(
+        community=community, starts_at=timezone.now() - datetime.timedelta(days=8), location="议事厅"
+    )
     notice = Notice.objects.create(kind="deliberation.meeting_notice", community=community, due_at=timezone.now())
     for _ in range(failed):
         Delivery.objects.create(notice=notice, recipient=factories.UserFactory(), channel="sms", status="failed")
@@ -97,7 +103,9 @@ def test_the_admin_index_shows_the_queue_in_few_queries(
     assert len(before) <= 20
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Residents waiting for verification" in html and "/admin/communities/residency/?status__exact=pending" in html
+    assert (
+        "Residents waiting for verification" in html and "/admin/communities/residency/?status__exact=pending" in html
+    )
     assert "This week&#x27;s meetings without attendance or votes" in html or "This week's meetings" in html
 
 
@@ -122,7 +130,10 @@ def test_the_evaluator_sees_the_hand_scores_a_round_still_lacks(client, communit
 
     evaluator = factories.evaluator(actor=admin_user)
     engagement = survey_services.engagement_create(
-        actor=admin_user, evaluator=evaluator, scope=Engagement.Scope.COMMUNITIES, communities=[community, other_community]
+        actor=admin_user,
+        evaluator=evaluator,
+        scope=Engagement.Scope.COMMUNITIES,
+        communities=[community, other_community],
     )
     evaluation_round = survey_services.round_create(
         actor=evaluator, engagement=engagement, title="年度评估", period_start=datetime.date(2026, 1, 1),

@@ -28,7 +28,6 @@ from information import services as information
 from surveys import services as surveys
 from surveys.models import QuestionKind, Scope
 from tests import factories
-from tests.browser import browser_page  # noqa: F401  (a fixture)
 from tests.civic.test_accessibility import session_cookie
 from tests.civic.test_hardening import parse
 from tests.deliberation.conftest import flow, world  # noqa: F401  (fixtures)
@@ -69,7 +68,7 @@ def created(response):
 
 
 @pytest.fixture
-def stored(world, flow, admin_user):  # noqa: F811
+def stored(world, flow, admin_user):
     """Every payload in every field, stored the way people store them."""
     community = world.community
     community_services.community_update(actor=admin_user, community=community, name=PAYLOADS[2] + PAYLOADS[5])
@@ -223,7 +222,7 @@ def test_the_pages_show_each_kind_of_stored_text(stored):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_no_dialog_opens_in_a_browser_without_the_policy(stored, browser_page, live_server):  # noqa: F811
+def test_no_dialog_opens_in_a_browser_without_the_policy(stored, browser_page, live_server):
     """The policy would block an inline script anyway: switched off, escaping alone must hold."""
     page = browser_page
     context = page.context.browser.new_context(bypass_csp=True, locale="zh-CN")
@@ -244,7 +243,9 @@ def test_no_dialog_opens_in_a_browser_without_the_policy(stored, browser_page, l
             context.clear_cookies()
             context.add_cookies([session_cookie(who.username, live_server)])
             tab = context.new_page()
-            tab.on("dialog", lambda dialog: (dialogs.append(f"{dialog.message} on {tab.url}"), dialog.dismiss()))
+            tab.on(
+                "dialog", lambda dialog, tab=tab: (dialogs.append(f"{dialog.message} on {tab.url}"), dialog.dismiss())
+            )
             response = tab.goto(live_server.url + path)
             assert response.status == 200, f"{path} answered {response.status}"
             tab.wait_for_load_state("load")

@@ -9,8 +9,8 @@ import pytest
 
 from communities.models import Residency, User
 from tests import factories
-from tests.browser import PHONE, browser_page  # noqa: F401  (a fixture)
-from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
+from tests.browser import PHONE
+from tests.smsbox import sent_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def no_sideways_scroll(page):
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 360 px"
 
 
-def test_sign_up_wait_sms_login_download_and_delete(browser_page, live_server, sms_box):  # noqa: F811
+def test_sign_up_wait_sms_login_download_and_delete(browser_page, live_server, sms_box):
     from playwright.sync_api import expect
 
     community = factories.CommunityFactory(name="玉林北路社区")
@@ -108,7 +108,7 @@ def test_sign_up_wait_sms_login_download_and_delete(browser_page, live_server, s
     assert gone.phone is None and gone.deleted_at is not None and not gone.is_active
 
 
-def test_role_badges_privacy_notice_and_a_new_numbers_sign_up_step(browser_page, live_server, sms_box):  # noqa: F811
+def test_role_badges_privacy_notice_and_a_new_numbers_sign_up_step(browser_page, live_server, sms_box):
     from playwright.sync_api import expect
 
     from deliberation import services as deliberation

@@ -13,7 +13,7 @@ from communities import services
 from deliberation import services as deliberation
 from deliberation.models import TopicCategory
 from tests import factories
-from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
+from tests.smsbox import sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,9 @@ def signup_form(community, **overrides):
     return data
 
 
-@pytest.mark.parametrize("language, phone_words, username_words", [("en", "phone number", "username"), ("zh-hans", "手机号码", "用户名")])
+@pytest.mark.parametrize(
+    "language, phone_words, username_words", [("en", "phone number", "username"), ("zh-hans", "手机号码", "用户名")]
+)
 def test_a_password_like_the_phone_number_speaks_of_the_phone_not_a_username(
     community, language, phone_words, username_words
 ):
@@ -83,7 +85,7 @@ def test_one_chinese_term_for_verified():
     assert "已核实" in msgstrs
 
 
-def test_sms_login_asks_an_existing_user_only_for_the_code(sms_box, community):  # noqa: F811
+def test_sms_login_asks_an_existing_user_only_for_the_code(sms_box, community):
     user = factories.UserFactory(phone="13900000031")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("sms-login"), {"action": "send", "phone": "13900000031"})
@@ -95,7 +97,7 @@ def test_sms_login_asks_an_existing_user_only_for_the_code(sms_box, community): 
     assert response.status_code == 302 and int(client.session["_auth_user_id"]) == user.pk
 
 
-def test_sms_login_asks_a_new_number_for_community_name_and_consent_once_its_code_is_right(sms_box, community):  # noqa: F811
+def test_sms_login_asks_a_new_number_for_community_name_and_consent_once_its_code_is_right(sms_box, community):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("sms-login"), {"action": "send", "phone": "13900000032"})
     code = sent_code(sms_box, "13900000032")
@@ -115,7 +117,7 @@ def test_sms_login_asks_a_new_number_for_community_name_and_consent_once_its_cod
     assert done.status_code == 302 and done["Location"] == reverse("profile")
 
 
-def test_the_resend_button_counts_down_from_the_servers_wait(sms_box):  # noqa: F811
+def test_the_resend_button_counts_down_from_the_servers_wait(sms_box):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("sms-login"), {"action": "send", "phone": "13900000033"})
     page = client.get(reverse("sms-login")).content.decode()

@@ -87,7 +87,9 @@ def test_officials_read_their_district_and_change_nothing(client, community, oth
 
 
 def test_staff_record_a_council_seat_which_grants_the_role(client, staff, community, admin_user):
-    body = services.body_create(actor=admin_user, community=community, kind=BodyKind.DELIBERATION_COUNCIL, name="议事会")
+    body = services.body_create(
+        actor=admin_user, community=community, kind=BodyKind.DELIBERATION_COUNCIL, name="议事会"
+    )
     member = factories.resident(community, actor=admin_user)
     login(client, staff)
     response = client.post(
@@ -103,8 +105,13 @@ def test_staff_cannot_add_a_body_to_another_community(client, staff, other_commu
     login(client, staff)
     response = client.post(
         reverse("admin:communities_body_add"),
-        {"community": other_community.pk, "kind": BodyKind.PARTY_ORGANISATION, "name": "越权党委",
-         "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0},
+        {
+            "community": other_community.pk,
+            "kind": BodyKind.PARTY_ORGANISATION,
+            "name": "越权党委",
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 200  # the form answers with an error
     assert not Body.objects.filter(name="越权党委").exists()
@@ -133,7 +140,10 @@ def test_staff_cannot_open_the_role_admin(client, staff):
 
 def test_every_admin_list_renders_for_each_role(client, staff, community, admin_user):
     official = factories.official(district=community.street.district)
-    urls = [reverse(f"admin:communities_{m}_changelist") for m in ["community", "body", "membership", "residency", "district", "street", "user"]]
+    urls = [
+        reverse(f"admin:communities_{m}_changelist")
+        for m in ["community", "body", "membership", "residency", "district", "street", "user"]
+    ]
     for user in (admin_user, staff, official):
         login(client, user)
         for url in urls:

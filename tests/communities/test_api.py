@@ -18,7 +18,7 @@ from communities.models import BodyKind, Community, Post, Residency, Stage, Stre
 from communities.permissions import Role
 from core import tokens
 from tests import factories
-from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
+from tests.smsbox import sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def token_client(api_client, user):
 
 
 # Logging in
+
 
 @pytest.mark.parametrize("identifier", ["username", "phone", "email"])
 def test_token_from_username_phone_or_email(api_client, identifier):
@@ -119,6 +120,7 @@ def test_malformed_or_unknown_token_is_a_json_401(api_client, header, path):
 
 
 # The logged-in person
+
 
 def test_me_needs_a_login(api_client):
     response = api_client.get(f"{API}me/")
@@ -362,7 +364,13 @@ def test_community_detail_shows_bodies_with_current_members(api_client, communit
     assert set(bodies) == {"deliberation_council", "service_centre"}
     assert bodies["deliberation_council"]["name"] == "居民议事会"
     assert bodies["deliberation_council"]["members"] == [
-        {"name": "王芳", "post": "convener", "post_label": "Convener", "term_start": today.isoformat(), "term_end": None}
+        {
+            "name": "王芳",
+            "post": "convener",
+            "post_label": "Convener",
+            "term_start": today.isoformat(),
+            "term_end": None,
+        }
     ]
     assert bodies["service_centre"]["members"] == []
 
@@ -444,6 +452,7 @@ def test_community_detail_query_count_does_not_grow(api_client, django_assert_nu
 
 
 # Residency requests
+
 
 def test_ask_to_join_a_community(api_client, community):
     user = factories.UserFactory()
@@ -584,6 +593,7 @@ def test_a_note_too_long_is_a_400(api_client, staff, requests_):
 
 # Signing up
 
+
 def _counts():
     return User.objects.count(), Residency.objects.count(), AuthToken.objects.count()
 
@@ -591,7 +601,7 @@ def _counts():
 SIGN_UP = {"password": "tianfu-square-2026", "accept_terms": True}
 
 
-def test_sign_up_confirms_the_phone_then_the_code_logs_in(api_client, community, sms_box):  # noqa: F811
+def test_sign_up_confirms_the_phone_then_the_code_logs_in(api_client, community, sms_box):
     response = api_client.post(
         f"{API}auth/signup/",
         {**SIGN_UP, "community": community.pk, "phone": "138 0000 1111", "display_name": "张伟"},
@@ -646,7 +656,7 @@ def test_sign_up_with_email_only_mails_a_link(api_client, community, mailoutbox)
         ({"phone": "13800009999", "display_name": "李婷\u202e员人作工"}, "display_name"),
     ],
 )
-def test_bad_sign_up_is_a_field_error_and_saves_nothing(api_client, community, payload, field, sms_box):  # noqa: F811
+def test_bad_sign_up_is_a_field_error_and_saves_nothing(api_client, community, payload, field, sms_box):
     before = _counts()
     body = {**SIGN_UP, "community": community.pk, **payload}
     response = api_client.post(f"{API}auth/signup/", body, format="json")

@@ -6,12 +6,12 @@ import pytest
 
 from communities.models import Stage, Typology
 from tests import factories
-from tests.browser import PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_visitor_filters_opens_a_community_and_switches_to_english(browser_page, live_server):  # noqa: F811
+def test_visitor_filters_opens_a_community_and_switches_to_english(browser_page, live_server):
     from playwright.sync_api import expect
 
     village = factories.CommunityFactory(name="明月村", typology=Typology.RURAL, stage=Stage.RURAL)
@@ -41,10 +41,12 @@ def test_visitor_filters_opens_a_community_and_switches_to_english(browser_page,
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Communities")).to_be_visible()
 
 
-def test_pages_fit_a_phone_screen_and_the_skip_link_works(browser_page, live_server):  # noqa: F811
+def test_pages_fit_a_phone_screen_and_the_skip_link_works(browser_page, live_server):
     from playwright.sync_api import expect
 
-    community = factories.CommunityFactory(name="失地农民安置社区示例", address="成都市郫都区犀浦街道很长很长的一条路八百八十八号")
+    community = factories.CommunityFactory(
+        name="失地农民安置社区示例", address="成都市郫都区犀浦街道很长很长的一条路八百八十八号"
+    )
     page = browser_page
     page.set_viewport_size(PHONE)
     for path in ("/", "/communities/", community.get_absolute_url(), "/accounts/signup/", "/accounts/login/"):

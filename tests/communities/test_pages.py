@@ -22,7 +22,7 @@ from communities.models import (
     User,
 )
 from tests import factories
-from tests.smsbox import sent_code, sms_box  # noqa: F401  (a fixture)
+from tests.smsbox import sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +43,7 @@ def build_communities(count):
     districts = District.objects.bulk_create(
         [District(name="锦江区", ring=1), District(name="蒲江县", ring=3, kind=District.Kind.COUNTY)]
     )
-    streets = Street.objects.bulk_create(
-        [Street(district=districts[i // 2], name=f"第{i}街道") for i in range(4)]
-    )
+    streets = Street.objects.bulk_create([Street(district=districts[i // 2], name=f"第{i}街道") for i in range(4)])
     typologies = Typology.values
     Community.objects.bulk_create(
         [
@@ -81,9 +79,7 @@ def staff_bodies(community, members_per_body):
         for i in range(members_per_body)
     ]
     past = factories.fake.date_between(start_date="-6y", end_date="-5y")
-    memberships.append(
-        Membership(body=bodies[0], user=users[-1], post=Post.SECRETARY, term_start=past, term_end=past)
-    )
+    memberships.append(Membership(body=bodies[0], user=users[-1], post=Post.SECRETARY, term_start=past, term_end=past))
     Membership.objects.bulk_create(memberships)
     return bodies
 
@@ -392,9 +388,7 @@ def test_join_this_community(client, community):
     client.force_login(user)
     page = html(client.get(community.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en"))
     assert f'action="{reverse("community-join", args=[community.pk])}"' in page
-    response = client.post(
-        reverse("community-join", args=[community.pk]), HTTP_ACCEPT_LANGUAGE="en", follow=True
-    )
+    response = client.post(reverse("community-join", args=[community.pk]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
     assert response.redirect_chain == [(community.get_absolute_url(), 302)]
     page = html(response)
     assert f"You asked to join {community.name}" in page
@@ -407,9 +401,7 @@ def test_joining_twice_is_a_conflict_message_and_changes_nothing(client, communi
     user = factories.UserFactory()
     services.residency_request(user=user, community=community)
     client.force_login(user)
-    response = client.post(
-        reverse("community-join", args=[community.pk]), HTTP_ACCEPT_LANGUAGE="en", follow=True
-    )
+    response = client.post(reverse("community-join", args=[community.pk]), HTTP_ACCEPT_LANGUAGE="en", follow=True)
     assert "You have already asked to join this community." in html(response)
     assert user.residencies.count() == 1
 
@@ -466,7 +458,7 @@ def test_signup_preselects_the_community(client, community, other_community):
     assert client.get(reverse("signup"), {"community": "nonsense"}).status_code == 200
 
 
-def test_signup_end_to_end(client, community, sms_box):  # noqa: F811
+def test_signup_end_to_end(client, community, sms_box):
     response = client.post(reverse("signup"), signup_data(community), HTTP_ACCEPT_LANGUAGE="en", follow=True)
     # The number is confirmed first: the code step of the SMS page, nothing saved yet.
     assert response.redirect_chain == [(reverse("sms-login"), 302)]
@@ -644,7 +636,7 @@ def test_profile_shows_verification_and_moves(client, community, other_community
     page = html(client.get(reverse("profile"), HTTP_ACCEPT_LANGUAGE="en"))
     assert f'Verified resident of <a href="{community.get_absolute_url()}">{community.name}</a>' in page
     assert "by 王芳" in page
-    assert f"staff of <a href=\"{other_community.get_absolute_url()}\">{other_community.name}</a>" in page
+    assert f'staff of <a href="{other_community.get_absolute_url()}">{other_community.name}</a>' in page
 
     services.residency_verify(actor=admin_user, residency=move)
     page = html(client.get(reverse("profile"), HTTP_ACCEPT_LANGUAGE="en"))

@@ -2,13 +2,23 @@
 
 import pytest
 
-from communities.permissions import can, community_scope_q, roles_for
 from communities.models import Community
+from communities.permissions import can, community_scope_q, roles_for
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "pending", "resident", "council", "staff", "street_official", "district_official", "evaluator", "superuser"]
+ROLES = [
+    "anonymous",
+    "pending",
+    "resident",
+    "council",
+    "staff",
+    "street_official",
+    "district_official",
+    "evaluator",
+    "superuser",
+]
 
 # action -> the roles allowed on their OWN community; on another community only the
 # superuser (and, for reads, everyone where marked) keeps the right.
@@ -27,6 +37,7 @@ PUBLIC = {"community.view"}
 @pytest.fixture
 def people(community, admin_user):
     from django.contrib.auth.models import AnonymousUser
+
     from communities import services
 
     pending = factories.UserFactory()
@@ -68,6 +79,7 @@ def test_roles_names(people):
 
 def test_scope_follows_the_area(people, community, other_community):
     same_district = factories.CommunityFactory(street__district=community.street.district)
+
     def scoped(role):
         return set(Community.objects.filter(community_scope_q(people[role])).values_list("pk", flat=True))
 

@@ -26,7 +26,7 @@ from notifications.models import Delivery, Follow, Notice
 from surveys import services as surveys
 from surveys.models import QuestionKind, Scope
 from tests import factories
-from tests.smsbox import sent_code, sent_texts, sms_box  # noqa: F401  (a fixture)
+from tests.smsbox import sent_code, sent_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +125,7 @@ def _page_answer(client, response):
     return response.status_code, response["Location"], re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", main)
 
 
-def test_the_sign_up_page_answers_alike_for_registered_and_new_numbers(community, sms_box):  # noqa: F811
+def test_the_sign_up_page_answers_alike_for_registered_and_new_numbers(community, sms_box):
     owner = factories.UserFactory(phone="13900000001")
     taken = Client(HTTP_ACCEPT_LANGUAGE="en")
     fresh = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -158,7 +158,7 @@ def test_the_sign_up_page_answers_alike_for_registered_and_new_e_mail(community,
     assert not User.objects.filter(email="new@example.cn").exists()
 
 
-def test_the_sign_up_api_answers_alike_for_registered_and_new(api_client, community, sms_box, mailoutbox):  # noqa: F811
+def test_the_sign_up_api_answers_alike_for_registered_and_new(api_client, community, sms_box, mailoutbox):
     factories.UserFactory(phone="13900000001", email="taken@example.cn")
     body = {"password": STRONG, "community": community.pk, "accept_terms": True}
     answers = [
@@ -182,7 +182,7 @@ def test_the_sign_up_api_answers_alike_for_registered_and_new(api_client, commun
     assert User.objects.count() == 1
 
 
-def test_a_sign_up_with_a_taken_e_mail_but_a_new_phone_tells_only_the_phone_owner(community, sms_box):  # noqa: F811
+def test_a_sign_up_with_a_taken_e_mail_but_a_new_phone_tells_only_the_phone_owner(community, sms_box):
     factories.UserFactory(email="taken@example.cn")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.post(reverse("signup"), signup_form(community, phone="13900000009", email="taken@example.cn"))
@@ -269,9 +269,7 @@ def test_visible_text_with_a_joiner_inside_is_kept_as_typed(resident, topic):
 def test_display_names_refuse_bidi_overrides(resident, name):
     api = api_as(resident).patch(f"{API}me/", {"display_name": name}, format="json")
     assert api.status_code == 400 and "direction" in str(api.json()["display_name"])
-    page = page_as(resident).post(
-        reverse("profile"), {"display_name": name, "email": "", "preferred_language": "en"}
-    )
+    page = page_as(resident).post(reverse("profile"), {"display_name": name, "email": "", "preferred_language": "en"})
     assert page.status_code == 400 and "direction" in page.content.decode()
     resident.refresh_from_db()
     assert "\u202e" not in resident.display_name and "\u2067" not in resident.display_name
@@ -325,7 +323,7 @@ def test_role_badges_cost_one_query_whatever_the_number_of_commenters(
 # --- Consent, terms and privacy -----------------------------------------------------------
 
 
-def test_sign_up_records_the_consent_versions_and_time(community, sms_box):  # noqa: F811
+def test_sign_up_records_the_consent_versions_and_time(community, sms_box):
     client = Client()
     assert client.post(reverse("signup"), signup_form(community, accept_terms="")).status_code == 400
     before = timezone.now()
@@ -336,7 +334,9 @@ def test_sign_up_records_the_consent_versions_and_time(community, sms_box):  # n
     assert before <= user.consented_at <= timezone.now()
 
 
-@pytest.mark.parametrize("language, words", [("en", "Personal Information Protection Law"), ("zh-hans", "个人信息保护法")])
+@pytest.mark.parametrize(
+    "language, words", [("en", "Personal Information Protection Law"), ("zh-hans", "个人信息保护法")]
+)
 def test_terms_and_privacy_pages_exist_in_both_languages(client, language, words):
     privacy = client.get(reverse("privacy"), HTTP_ACCEPT_LANGUAGE=language)
     assert privacy.status_code == 200 and words in privacy.content.decode()
@@ -361,8 +361,12 @@ def active_life(community, staff, resident, topic):
     closes = timezone.now() + datetime.timedelta(days=7)
     for anonymous, text in ((False, "希望多装路灯"), (True, "匿名的意见")):
         survey = surveys.survey_create(
-            actor=staff, title=f"照明问卷{anonymous}", scope=Scope.COMMUNITY, place=community,
-            anonymous=anonymous, closes_at=closes,
+            actor=staff,
+            title=f"照明问卷{anonymous}",
+            scope=Scope.COMMUNITY,
+            place=community,
+            anonymous=anonymous,
+            closes_at=closes,
         )
         question = surveys.question_add(actor=staff, survey=survey, kind=QuestionKind.TEXT, text="建议")
         surveys.response_submit(actor=resident, survey=survey, answers=[{"question": question.pk, "text": text}])
@@ -373,7 +377,9 @@ def active_life(community, staff, resident, topic):
     return resident
 
 
-def test_a_resident_downloads_their_data_from_the_profile_and_the_api(active_life, staff, django_assert_max_num_queries):
+def test_a_resident_downloads_their_data_from_the_profile_and_the_api(
+    active_life, staff, django_assert_max_num_queries
+):
     resident = active_life
     client = page_as(resident)
     assert reverse("profile-export") in client.get(reverse("profile")).content.decode()
@@ -403,7 +409,9 @@ def test_a_resident_downloads_their_data_from_the_profile_and_the_api(active_lif
 
 def test_deleting_the_account_erases_contact_data_and_keeps_public_records_verifiable(active_life, staff, topic):
     resident = active_life
-    Follow.objects.get_or_create(user=resident, subject_type=ContentType.objects.get_for_model(topic), subject_id=topic.pk)
+    Follow.objects.get_or_create(
+        user=resident, subject_type=ContentType.objects.get_for_model(topic), subject_id=topic.pk
+    )
     phone, email = resident.phone, resident.email
     client = page_as(resident)
     assert client.get(reverse("account-delete")).status_code == 200
@@ -442,7 +450,10 @@ def test_deleting_the_account_erases_contact_data_and_keeps_public_records_verif
 
 def test_deleting_through_the_api_needs_confirmation_and_the_password(resident):
     client = api_as(resident)
-    assert client.post(f"{API}me/delete/", {"confirm": False, "password": factories.PASSWORD}, format="json").status_code == 400
+    assert (
+        client.post(f"{API}me/delete/", {"confirm": False, "password": factories.PASSWORD}, format="json").status_code
+        == 400
+    )
     assert client.post(f"{API}me/delete/", {"confirm": True, "password": "nope"}, format="json").status_code == 400
     assert User.objects.get(pk=resident.pk).deleted_at is None
     response = client.post(f"{API}me/delete/", {"confirm": True, "password": factories.PASSWORD}, format="json")
@@ -451,7 +462,7 @@ def test_deleting_through_the_api_needs_confirmation_and_the_password(resident):
     assert APIClient().post(f"{API}me/delete/", {"confirm": True}, format="json").status_code == 401
 
 
-def test_an_sms_only_account_deletes_itself_with_a_code(community, sms_box):  # noqa: F811
+def test_an_sms_only_account_deletes_itself_with_a_code(community, sms_box):
     person = services.user_sign_up(password=None, community=community, phone="13900000077", display_name="张阿姨")
     client = page_as(person)
     page = client.get(reverse("account-delete")).content.decode()
@@ -459,7 +470,9 @@ def test_an_sms_only_account_deletes_itself_with_a_code(community, sms_box):  # 
     assert client.post(reverse("account-delete"), {"action": "send-code"}).status_code == 200
     code = sent_code(sms_box, "13900000077")
     wrong = "000000" if code != "000000" else "111111"
-    assert client.post(reverse("account-delete"), {"action": "delete", "confirm": "on", "code": wrong}).status_code == 400
+    assert (
+        client.post(reverse("account-delete"), {"action": "delete", "confirm": "on", "code": wrong}).status_code == 400
+    )
     done = client.post(reverse("account-delete"), {"action": "delete", "confirm": "on", "code": code})
     assert done.status_code == 302
     assert User.objects.get(pk=person.pk).deleted_at is not None
@@ -476,7 +489,7 @@ def test_account_delete_service_is_idempotent_and_ends_posts(community, admin_us
     assert not roles_for(User.objects.get(pk=council.pk)).council_of
 
 
-def test_a_sign_up_held_for_someone_elses_number_never_becomes_its_owners_account(community, sms_box):  # noqa: F811
+def test_a_sign_up_held_for_someone_elses_number_never_becomes_its_owners_account(community, sms_box):
     """Someone signs up with a number that is not theirs: the owner, later logging in by SMS
     with a code of their own, gets a fresh sign-up step, not the stranger's password and name."""
     Client().post(reverse("signup"), signup_form(community, phone="13900000088", display_name="冒名者"))
@@ -490,7 +503,7 @@ def test_a_sign_up_held_for_someone_elses_number_never_becomes_its_owners_accoun
     assert not User.objects.filter(phone="13900000088").exists()
 
 
-def test_a_new_code_asked_for_during_sign_up_still_finishes_it(community, sms_box):  # noqa: F811
+def test_a_new_code_asked_for_during_sign_up_still_finishes_it(community, sms_box):
     from django.core.cache import cache
 
     client = Client()

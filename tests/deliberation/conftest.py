@@ -99,7 +99,7 @@ class Flow:
             self.traveller.move_to(self.now, tick=False)
         members = self.w.council if present is None else self.w.council[:present]
         if members:
-            services.attendance_record(actor=self.w.staff, meeting=meeting, entries={m: "present" for m in members})
+            services.attendance_record(actor=self.w.staff, meeting=meeting, entries=dict.fromkeys(members, "present"))
         return services.vote_record(
             actor=self.w.staff,
             agenda_item=item,

@@ -153,7 +153,9 @@ def _task_supervisor_of_another_community(flow, world, client):
 
 def _task_due_in_the_past(flow, world, client):
     url, data = _task_supervisor_of_another_community(flow, world, client)
-    data.update(supervisor=world.supervisor.pk, due_date=(timezone.localdate() - datetime.timedelta(days=1)).isoformat())
+    data.update(
+        supervisor=world.supervisor.pk, due_date=(timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    )
     return url, data
 
 
@@ -215,7 +217,9 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("case", "build", "where", "field", "words"), REFUSALS, ids=[r[0] for r in REFUSALS])
-def test_a_service_refusal_shows_on_its_field_and_keeps_what_was_typed(client, flow, world, case, build, where, field, words):
+def test_a_service_refusal_shows_on_its_field_and_keeps_what_was_typed(
+    client, flow, world, case, build, where, field, words
+):
     client.force_login(world.staff)
     url, data = build(flow, world, client)
     before = (Meeting.objects.count(), Vote.objects.count(), Task.objects.count(), ProgressReport.objects.count())
@@ -225,7 +229,12 @@ def test_a_service_refusal_shows_on_its_field_and_keeps_what_was_typed(client, f
     assert where in errors, errors
     assert any(words in message for message in errors[where].get(field, [])), errors
     # Nothing of the refused save stays, and the page does not say "saved".
-    assert (Meeting.objects.count(), Vote.objects.count(), Task.objects.count(), ProgressReport.objects.count()) == before
+    assert (
+        Meeting.objects.count(),
+        Vote.objects.count(),
+        Task.objects.count(),
+        ProgressReport.objects.count(),
+    ) == before
     assert TrailEntry.objects.count() == trail_before
     assert not [m for m in response.context["messages"] if m.level_tag == "success"]
     # What was typed is on the page again.
@@ -301,7 +310,10 @@ def test_attendance_all_present_and_the_vote_in_one_save(client, flow, world):
     html = page.content.decode()
     # Rows not yet recorded carry no time (never the page's load time).
     assert html.count("not recorded yet") == 3 + 1  # and the empty row a new one is made from
-    assert timezone.localtime(flow.now).strftime("%H:%M") not in html.split('id="attendance-group"')[1].split("</fieldset>")[0]
+    assert (
+        timezone.localtime(flow.now).strftime("%H:%M")
+        not in html.split('id="attendance-group"')[1].split("</fieldset>")[0]
+    )
     data = form_data(page)
     data.update(
         {
@@ -334,7 +346,13 @@ def test_a_meeting_held_offline_is_recorded_afterwards_without_a_notice(client, 
     held = flow.now - datetime.timedelta(days=1)
     response = client.post(
         reverse("admin:deliberation_meeting_add"),
-        {"community": world.community.pk, "location": "议事厅", "observer_seats": 0, "recorded_late": "on", **local(held)},
+        {
+            "community": world.community.pk,
+            "location": "议事厅",
+            "observer_seats": 0,
+            "recorded_late": "on",
+            **local(held),
+        },
     )
     assert response.status_code == 302, refused(response)
     meeting = Meeting.objects.get()
@@ -376,7 +394,9 @@ def test_an_agenda_item_is_moved_or_taken_off_before_its_vote(client, flow, worl
     data["agenda_items-0-take_off"] = "on"
     assert client.post(meeting_url(second), data).status_code == 302
     assert not AgendaItem.objects.exists()
-    kinds = [e.data.get("removed", False) for e in TrailEntry.objects.filter(topic=topic, kind="agenda").order_by("seq")]
+    kinds = [
+        e.data.get("removed", False) for e in TrailEntry.objects.filter(topic=topic, kind="agenda").order_by("seq")
+    ]
     assert kinds == [False, True, False, True]
 
 
@@ -387,7 +407,11 @@ def test_a_new_meeting_is_prefilled_from_the_council_rules_and_warns_of_short_no
     client.force_login(world.staff)
     page = client.get(reverse("admin:deliberation_meeting_add"))
     initial = page.context["adminform"].form.initial
-    assert (initial["community"], initial["location"], initial["observer_seats"]) == (world.community.pk, "党群服务中心议事厅", 15)
+    assert (initial["community"], initial["location"], initial["observer_seats"]) == (
+        world.community.pk,
+        "党群服务中心议事厅",
+        15,
+    )
     assert "5 days before the meeting" in page.content.decode()
     soon = flow.now + datetime.timedelta(minutes=4)
     response = client.post(

@@ -5,14 +5,13 @@ import pytest
 from deliberation import services
 from deliberation.models import Topic
 from deliberation.workflow import Step
-from tests.browser import browser_page  # noqa: F401  (a fixture)
 from tests.deliberation.conftest import BODY
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_move_a_topic_one_step_in_the_admin(browser_page, live_server, world):  # noqa: F811
+def test_staff_move_a_topic_one_step_in_the_admin(browser_page, live_server, world):
     from playwright.sync_api import expect
 
     topic = services.topic_raise(

@@ -6,7 +6,7 @@ import pytest
 from deliberation import services
 from deliberation.models import Comment, ObserverRegistration
 from deliberation.workflow import Step
-from tests.browser import PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import PHONE
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ def log_in(page, base_url, user, next_path):
     page.locator("main form button[type=submit]").first.click()
 
 
-def test_a_resident_comments_and_registers_for_the_gallery(browser_page, live_server, flow, world):  # noqa: F811
+def test_a_resident_comments_and_registers_for_the_gallery(browser_page, live_server, flow, world):
     from playwright.sync_api import expect
 
     topic = flow.at(Step.REVIEW)
@@ -56,7 +56,7 @@ def test_a_resident_comments_and_registers_for_the_gallery(browser_page, live_se
     assert not ObserverRegistration.objects.filter(cancelled_at__isnull=True).exists()
 
 
-def test_deliberation_pages_fit_a_phone_screen(browser_page, live_server, flow, world):  # noqa: F811
+def test_deliberation_pages_fit_a_phone_screen(browser_page, live_server, flow, world):
     topic = flow.at(Step.IMPLEMENT)
     flow.task(topic)
     collecting = flow.raise_topic(

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from deliberation.models import Attendance, Meeting, Task, Topic, Vote
 from deliberation.workflow import Step
-from tests.browser import browser_page  # noqa: F401  (a fixture)
 from tests.deliberation.conftest import BODY
 from tests.factories import PASSWORD
 
@@ -34,9 +33,7 @@ def page_width(page):
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def test_a_clerk_carries_a_topic_through_the_seven_steps_in_the_admin(
-    browser_page, live_server, world, time_machine  # noqa: F811
-):
+def test_a_clerk_carries_a_topic_through_the_seven_steps_in_the_admin(browser_page, live_server, world, time_machine):
     from playwright.sync_api import expect
 
     base = live_server.url

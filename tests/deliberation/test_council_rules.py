@@ -62,7 +62,7 @@ def test_staff_edit_the_rules_in_the_admin(client, world):
     client.force_login(world.staff)
     add = client.get(reverse("admin:deliberation_councilrules_add"))
     assert add.status_code == 200
-    data = {f: v for f, v in add.context["adminform"].form.initial.items()}
+    data = dict(add.context["adminform"].form.initial)
     data = {
         "community": world.community.pk,
         "limit_collect": 20,

@@ -278,7 +278,7 @@ def test_authors_edit_their_comment_for_fifteen_minutes(client, flow, world):
     client.force_login(world.author)
     assert client.get(f"/comments/{comment.pk}/edit/").status_code == 403
     client.force_login(world.resident)
-    assert 'href="/comments/%d/edit/"' % comment.pk in client.get(f"/topics/{topic.pk}/").content.decode()
+    assert f'href="/comments/{comment.pk}/edit/"' in client.get(f"/topics/{topic.pk}/").content.decode()
     assert client.get(f"/comments/{comment.pk}/edit/").status_code == 200
     assert client.post(f"/comments/{comment.pk}/edit/", {"body": "改正"}).status_code == 302
     flow.travel(minutes=16)

@@ -19,7 +19,7 @@ from deliberation.workflow import Step
 from notifications import services as notice_services
 from notifications.models import Delivery
 from notifications.registry import IN_APP
-from tests.browser import DESKTOP, PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import DESKTOP, PHONE
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,7 +62,7 @@ def send_due_notices():
     notice_services.deliveries_send(channel=IN_APP, ids=ids)
 
 
-def test_the_resident_journey(browser_page, live_server, flow, world, settings, eager_notices):  # noqa: F811
+def test_the_resident_journey(browser_page, live_server, flow, world, settings, eager_notices):
     from playwright.sync_api import expect
 
     # The portal is served on the live server's port, and notices are written for it.
@@ -73,7 +73,9 @@ def test_the_resident_journey(browser_page, live_server, flow, world, settings, 
 
     topic = flow.raise_topic()
     meeting = flow.meeting(days=3)  # inside the notice's lead time: the notice goes at once
-    collecting = flow.raise_topic(title="增设快递柜", body="小区快递堆在门岗，丢件多。建议在东门旁增设一组快递柜，方便老人取件。")
+    collecting = flow.raise_topic(
+        title="增设快递柜", body="小区快递堆在门岗，丢件多。建议在东门旁增设一组快递柜，方便老人取件。"
+    )
     services.agenda_add(actor=world.staff, meeting=meeting, topic=flow.to_review(topic))
     send_due_notices()
     delivery = Delivery.objects.filter(recipient=world.resident, channel=IN_APP).order_by("-pk").first()

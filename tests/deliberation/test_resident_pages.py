@@ -177,7 +177,9 @@ def test_the_author_edits_a_stuck_topic_until_review_accepts_it(client, flow, wo
     assert f'href="/topics/{topic.pk}/edit/"' in page
     form = client.get(f"/topics/{topic.pk}/edit/")
     assert form.status_code == 200 and "太黑了" in form.content.decode()
-    short = client.post(f"/topics/{topic.pk}/edit/", {"title": topic.title, "category": topic.category, "body": "还是太黑"})
+    short = client.post(
+        f"/topics/{topic.pk}/edit/", {"title": topic.title, "category": topic.category, "body": "还是太黑"}
+    )
     assert short.status_code == 400
     body = "三号楼楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
     response = client.post(
@@ -222,7 +224,7 @@ def test_every_text_box_of_the_topic_page_tells_its_limit(client, flow, world):
     topic = flow.raise_topic()
     client.force_login(world.resident)
     html = client.get(f"/topics/{topic.pk}/").content.decode()
-    assert 'data-counter' in html and 'maxlength="5000"' in html
+    assert "data-counter" in html and 'maxlength="5000"' in html
     assert "deliberation/counter" in html  # the counter script, a static file (CSP: no inline script)
 
 

@@ -41,7 +41,9 @@ def service_form(centre, **overrides):
 def test_a_service_refusing_a_new_service_shows_the_form_again(client, area, centre):
     client.force_login(area["staff"])
     # One character: the service (not the form) refuses a name shorter than two.
-    response = client.post(reverse("admin:information_service_add"), service_form(centre, name="x"), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("admin:information_service_add"), service_form(centre, name="x"), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     html = page(response)
     assert 'class="errorlist' in html and "为六十岁以上老人办理优待证。" in html and "带身份证到窗口办理" in html
@@ -54,9 +56,11 @@ def test_a_service_refusing_a_new_service_shows_the_form_again(client, area, cen
 def test_a_refused_change_is_not_reported_saved(client, area, centre):
     from information import services
 
-    service = services.service_create(actor=area["root"], provider=centre, **{
-        k: v for k, v in service_form(centre).items() if k not in ("provider", "free", "active")
-    })
+    service = services.service_create(
+        actor=area["root"],
+        provider=centre,
+        **{k: v for k, v in service_form(centre).items() if k not in ("provider", "free", "active")},
+    )
     client.force_login(area["staff"])
     url = reverse("admin:information_service_change", args=[service.pk])
     response = client.post(url, service_form(centre, hours="x" * 201), HTTP_ACCEPT_LANGUAGE="en")

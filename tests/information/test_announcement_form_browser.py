@@ -6,12 +6,11 @@ import pytest
 
 from information.models import Announcement
 from tests import factories
-from tests.browser import browser_page  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_clerk_previews_and_publishes_an_announcement(browser_page, live_server):  # noqa: F811
+def test_the_clerk_previews_and_publishes_an_announcement(browser_page, live_server):
     from playwright.sync_api import expect
 
     root = factories.superuser()
@@ -31,7 +30,9 @@ def test_the_clerk_previews_and_publishes_an_announcement(browser_page, live_ser
     expect(page.locator("#id_street")).to_have_count(0)
     expect(page.locator("#id_district")).to_have_count(0)
     page.locator("#id_title").fill("停水通知")
-    page.locator("#id_body").fill("## 停水安排\n\n明天上午 **9 点到 12 点** 停水。<script>alert(1)</script>\n\n- 一栋\n- 二栋")
+    page.locator("#id_body").fill(
+        "## 停水安排\n\n明天上午 **9 点到 12 点** 停水。<script>alert(1)</script>\n\n- 一栋\n- 二栋"
+    )
     page.locator(".announcement-preview-button").click()
     preview = page.locator(".announcement-preview-body")
     expect(preview.locator("strong")).to_have_text("9 点到 12 点")

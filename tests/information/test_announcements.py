@@ -117,7 +117,9 @@ def test_community_filter_narrows_within_the_area(api_client, area, published):
     assert titles(client.get(URL, {"community": area["elsewhere"].pk})) == []
 
 
-@pytest.mark.parametrize("params", [{"community": 999999}, {"community": "abc"}, {"category": "gossip"}, {"state": "draft"}])
+@pytest.mark.parametrize(
+    "params", [{"community": 999999}, {"community": "abc"}, {"category": "gossip"}, {"state": "draft"}]
+)
 def test_unknown_filter_values_are_400(api_client, area, params):
     response = as_user(api_client, area["resident"]).get(URL, params)
     assert response.status_code == 400
@@ -126,7 +128,9 @@ def test_unknown_filter_values_are_400(api_client, area, params):
 
 def test_pinned_first_then_newest_and_contract_fields(api_client, area):
     publish(area["staff"], area["home"], title="旧的", publish_at=timezone.now() - datetime.timedelta(days=3))
-    publish(area["staff"], area["home"], title="置顶", pinned=True, publish_at=timezone.now() - datetime.timedelta(days=9))
+    publish(
+        area["staff"], area["home"], title="置顶", pinned=True, publish_at=timezone.now() - datetime.timedelta(days=9)
+    )
     publish(area["staff"], area["home"], title="新的")
     response = as_user(api_client, area["resident"]).get(URL)
     assert titles(response) == ["置顶", "新的", "旧的"]
@@ -291,7 +295,12 @@ def test_attachment_over_the_limit_is_413_and_nothing_is_saved(api_client, area,
     settings.CIVIC_UPLOAD_MAX_BYTES = 1000
     response = as_user(api_client, area["staff"]).post(
         URL,
-        {"title": "附件", "body": "见附件", "community": area["home"].pk, "attachments": [upload("big.pdf", PDF + b"0" * 2000)]},
+        {
+            "title": "附件",
+            "body": "见附件",
+            "community": area["home"].pk,
+            "attachments": [upload("big.pdf", PDF + b"0" * 2000)],
+        },
         format="multipart",
     )
     assert response.status_code == 413
@@ -302,7 +311,12 @@ def test_attachment_over_the_limit_is_413_and_nothing_is_saved(api_client, area,
 def test_at_most_five_attachments(api_client, area):
     response = as_user(api_client, area["staff"]).post(
         URL,
-        {"title": "附件", "body": "见附件", "community": area["home"].pk, "attachments": [upload(f"{n}.pdf") for n in range(6)]},
+        {
+            "title": "附件",
+            "body": "见附件",
+            "community": area["home"].pk,
+            "attachments": [upload(f"{n}.pdf") for n in range(6)],
+        },
         format="multipart",
     )
     assert response.status_code == 400 and "attachments" in response.json()
@@ -313,12 +327,17 @@ def test_markdown_and_html_are_sanitised(area):
     announcement = publish(
         area["staff"],
         area["home"],
-        body='# 标题\n\n<script>alert(1)</script>[链接](javascript:alert(1)) <img src=x onerror=alert(1)> **粗体**',
+        body="# 标题\n\n<script>alert(1)</script>[链接](javascript:alert(1)) <img src=x onerror=alert(1)> **粗体**",
     )
     html = announcement.body_html
     assert "<script" not in html and "javascript:" not in html and "onerror" not in html and "<img" not in html
     assert "<h2>标题</h2>" in html and "<strong>粗体</strong>" in html
-    raw = publish(area["staff"], area["home"], body='<p onclick="x()">段落<a href="https://example.cn">链接</a></p>', body_format="html")
+    raw = publish(
+        area["staff"],
+        area["home"],
+        body='<p onclick="x()">段落<a href="https://example.cn">链接</a></p>',
+        body_format="html",
+    )
     assert raw.body_html == '<p>段落<a href="https://example.cn" rel="noopener noreferrer nofollow">链接</a></p>'
 
 
@@ -332,7 +351,11 @@ def test_emergency_goes_out_in_app_and_by_sms_to_the_area_at_once(
 
     quiet = factories.resident(area["home"], actor=area["root"], sms_opt_out=True)
     announcement = publish(
-        area["street_official"], area["street"], title="燃气泄漏", body="请立即撤离三号楼。", category=Category.EMERGENCY
+        area["street_official"],
+        area["street"],
+        title="燃气泄漏",
+        body="请立即撤离三号楼。",
+        category=Category.EMERGENCY,
     )
     notice = Notice.objects.get(kind="information.emergency")
     assert notice.due_at <= timezone.now()

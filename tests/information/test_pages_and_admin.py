@@ -27,7 +27,9 @@ def test_the_list_page_shows_a_visitor_the_public_announcements(client):
 
 
 def test_resident_reads_the_list_and_the_detail_and_it_counts(client, area):
-    announcement = publish(area["staff"], area["home"], title="停水通知", body="**明天**停水", attachments=[upload("通知.pdf")])
+    announcement = publish(
+        area["staff"], area["home"], title="停水通知", body="**明天**停水", attachments=[upload("通知.pdf")]
+    )
     publish(area["staff_other"], area["elsewhere"], title="别处的通知")
     client.force_login(area["resident"])
     listing = page(client.get(reverse("announcement-list"), HTTP_ACCEPT_LANGUAGE="en"))
@@ -80,7 +82,7 @@ def test_anonymous_visitor_is_one_code_away_from_the_community_s_announcements(c
     publish(area["staff"], area["home"], title="置顶通知")
     html = page(client.get(area["home"].get_absolute_url()))
     assert "置顶通知" not in html
-    assert f'{reverse("sms-login")}?next={area["home"].get_absolute_url()}' in html.replace("%2F", "/")
+    assert f"{reverse('sms-login')}?next={area['home'].get_absolute_url()}" in html.replace("%2F", "/")
 
 
 # --- Duties, contacts, council rules and services on the community page ------------------------
@@ -90,7 +92,11 @@ def test_community_page_shows_duties_contacts_terms_rules_and_services(client, a
     council = council_body(area["home"], area["root"])
     centre = factories.BodyFactory(community=area["home"], kind=BodyKind.SERVICE_CENTRE, name="便民服务中心")
     services.body_profile_update(
-        actor=area["staff"], body=council, duties="讨论决定社区公共事务\n审议资金使用方案", office_hours="每月第三个周四", phone="028-8555 0000"
+        actor=area["staff"],
+        body=council,
+        duties="讨论决定社区公共事务\n审议资金使用方案",
+        office_hours="每月第三个周四",
+        phone="028-8555 0000",
     )
     services.service_create(
         actor=area["staff"],

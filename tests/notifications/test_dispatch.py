@@ -19,7 +19,7 @@ from .conftest import TEST_KIND
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime.datetime(2026, 5, 1, 9, 0, tzinfo=datetime.timezone.utc)
+T0 = datetime.datetime(2026, 5, 1, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -287,11 +287,10 @@ def test_a_notice_due_within_five_minutes_wakes_the_dispatcher_at_its_time(
 ):
     queued = []
     monkeypatch.setattr(tasks.dispatch, "apply_async", lambda args=(), countdown=None, **kw: queued.append(countdown))
-    with time_machine.travel(T0, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            schedule(community, T0 + datetime.timedelta(days=5))
-            schedule(community, T0 + datetime.timedelta(seconds=90))
-            schedule(community, T0)
+    with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=True):
+        schedule(community, T0 + datetime.timedelta(days=5))
+        schedule(community, T0 + datetime.timedelta(seconds=90))
+        schedule(community, T0)
     assert queued == [90, None]
 
 

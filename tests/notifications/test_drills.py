@@ -6,6 +6,7 @@ something the way production breaks, and checks that every recipient ends with e
 sent delivery per channel, and that nothing goes out for a date that no longer holds.
 """
 
+import contextlib
 import datetime
 import os
 import signal
@@ -80,7 +81,7 @@ class Drill:
         self.restarts = 0
 
     def start(self, name, *args):
-        log = open(self.tmp / f"{name}.log", "ab")
+        log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 (the worker writes it until it is stopped)
         command = [sys.executable, "-m", "celery", "-A", "civic", *args]
         self.processes[name] = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -122,10 +123,8 @@ class Drill:
 
     def kill(self, name, sig=signal.SIGKILL):
         process = self.processes.pop(name)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=20)
 
     def stop_all(self):
@@ -267,7 +266,10 @@ def with_an_agenda(meeting, staff):
     """A meeting notice goes out only with an agenda: one item, laid down directly so that no
     other notice (a step change) joins the ones the drills count."""
     topic = Topic.objects.create(
-        community=meeting.community, title="议程事项", body="楼道灯坏了三个月，晚上老人上下楼很危险。" * 2, raised_by=staff
+        community=meeting.community,
+        title="议程事项",
+        body="楼道灯坏了三个月，晚上老人上下楼很危险。" * 2,
+        raised_by=staff,
     )
     AgendaItem.objects.create(meeting=meeting, topic=topic, added_by=staff)
     return meeting

@@ -57,7 +57,9 @@ def schedule(w, starts_at, **fields):
     if "agenda" not in fields:
         # A meeting notice goes out only with an agenda: give it one item, laid down directly
         # so that no other notice (a step change) joins the ones these tests count.
-        topic = Topic.objects.create(community=w.community, title="议程事项", body=BODY, raised_by=w.staff, step=Step.REVIEW)
+        topic = Topic.objects.create(
+            community=w.community, title="议程事项", body=BODY, raised_by=w.staff, step=Step.REVIEW
+        )
         AgendaItem.objects.create(meeting=meeting, topic=topic, added_by=w.staff)
     return meeting
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from surveys import services
 from surveys.models import ActivityCategory, Answer, Participation, SignUp
 from tests import factories
-from tests.browser import PHONE, browser_page  # noqa: F401  (a fixture)
+from tests.browser import PHONE
 
 from .conftest import build_survey
 
@@ -24,7 +24,7 @@ def log_in(page, live_server, username):
     page.locator(".language-switch").get_by_role("button", name="English").click()
 
 
-def test_a_resident_answers_a_survey_and_signs_up_for_an_activity(browser_page, live_server, city):  # noqa: F811
+def test_a_resident_answers_a_survey_and_signs_up_for_an_activity(browser_page, live_server, city):
     from playwright.sync_api import expect
 
     q = build_survey(city.staff, place=city.home)

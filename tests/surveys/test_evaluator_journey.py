@@ -11,7 +11,6 @@ from django.core.management import call_command
 
 from surveys import selectors
 from surveys.models import EvaluationRound, Indicator, Score
-from tests.browser import browser_page  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +24,7 @@ def shot(page, name):
     page.screenshot(path=f"{SHOTS}/journey-{name}.png", full_page=True)
 
 
-def test_the_evaluator_scores_every_community_and_publishes(browser_page, live_server):  # noqa: F811
+def test_the_evaluator_scores_every_community_and_publishes(browser_page, live_server):
     from playwright.sync_api import expect
 
     call_command("seed_demo", stdout=StringIO())
@@ -82,7 +81,9 @@ def test_the_evaluator_scores_every_community_and_publishes(browser_page, live_s
     indicators, rows = selectors.round_ranking(evaluation_round)
     column = [indicator.pk for indicator in indicators].index(manual.pk)
     for row in rows:
-        cells = page.locator("table.ranking tbody tr", has=page.get_by_role("link", name=row["community"].name, exact=True))
+        cells = page.locator(
+            "table.ranking tbody tr", has=page.get_by_role("link", name=row["community"].name, exact=True)
+        )
         expect(cells).to_have_count(1)
         numbers = cells.locator("td.num")
         total = float(numbers.nth(1).inner_text())

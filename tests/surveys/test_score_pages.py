@@ -50,7 +50,9 @@ def sheet(city, evaluation_round, value="80", **overrides):
     return data
 
 
-def test_the_evaluator_scores_every_community_on_one_page_and_publishes(city, client, scored_round, django_assert_max_num_queries):
+def test_the_evaluator_scores_every_community_on_one_page_and_publishes(
+    city, client, scored_round, django_assert_max_num_queries
+):
     client.force_login(city.evaluator)
     with django_assert_max_num_queries(25):
         response = client.get(sheet_url(scored_round))
@@ -68,7 +70,9 @@ def test_the_evaluator_scores_every_community_on_one_page_and_publishes(city, cl
 def test_a_refused_cell_keeps_the_typing_and_saves_nothing(city, client, scored_round):
     client.force_login(city.evaluator)
     indicator = manual(scored_round)
-    data = sheet(city, scored_round, **{f"v-{indicator.pk}-{city.home.pk}": "150", f"e-{indicator.pk}-{city.neighbour.pk}": ""})
+    data = sheet(
+        city, scored_round, **{f"v-{indicator.pk}-{city.home.pk}": "150", f"e-{indicator.pk}-{city.neighbour.pk}": ""}
+    )
     response = client.post(sheet_url(scored_round), data)
     assert response.status_code == 200
     form = response.context["form"]
@@ -107,7 +111,9 @@ def test_score_pages_open_for_everyone_who_may_see_them(city, client, scored_rou
     computed = Score.objects.filter(indicator__round=scored_round).exclude(indicator=indicator).first()
     for pk in (score.pk, computed.pk):
         assert client.get(reverse("admin:surveys_score_change", args=[pk])).status_code == 200
-    refused = client.post(reverse("admin:surveys_score_change", args=[score.pk]), {"value": "101", "evidence": "走访记录"})
+    refused = client.post(
+        reverse("admin:surveys_score_change", args=[score.pk]), {"value": "101", "evidence": "走访记录"}
+    )
     assert refused.status_code == 200 and refused.context["adminform"].form.errors
     score.refresh_from_db()
     assert score.value == 70

@@ -33,7 +33,9 @@ class Command(BaseCommand):
             f"  database: {engine}   broker: {broker}   Ctrl-C stops web, worker and beat",
         ]
         usernames = set(
-            get_user_model().objects.filter(username__in=[u for u, _ in DEMO_ACCOUNTS]).values_list("username", flat=True)
+            get_user_model()
+            .objects.filter(username__in=[u for u, _ in DEMO_ACCOUNTS])
+            .values_list("username", flat=True)
         )
         if usernames:
             lines.append("  demo logins (password demo-pass-2026):")

@@ -2,7 +2,7 @@
 
 Pages and the API count in the same buckets, so switching from one to the other buys
 nothing. Each scope has up to two buckets: `<scope>` per logged-in user and `<scope>_ip`
-per client address (civic.client_ip, so a reverse proxy is seen through). Rates are
+per client address (core.client_ip, so a reverse proxy is seen through). Rates are
 settings.CIVIC_THROTTLES, "<number>/<second|minute|hour|day>", each from its THROTTLE_<NAME>
 environment variable.
 
