@@ -4,6 +4,8 @@ Pages parse input and call one service or selector; refusals are shown on the pa
 status that says what happened (400 bad input, 403 not allowed, 409 a state that forbids it).
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -256,6 +258,19 @@ def answer_hide(request, answer_id):
 # Activities ------------------------------------------------------------------------------
 
 
+def _posted_or_back_to_activity(view):
+    """An activity's action answers POST; anything else (a reload, a language switch coming back
+    to the action's address) leads back to the activity's page instead of a blank 405."""
+
+    @functools.wraps(view)
+    def wrapper(request, activity_id, *args, **kwargs):
+        if request.method != "POST":
+            return redirect("activity-detail", activity_id=activity_id)
+        return view(request, activity_id, *args, **kwargs)
+
+    return wrapper
+
+
 def activity_list(request):
     roles = roles_for(request.user)
     raw = request.GET.get("community") or ""
@@ -338,7 +353,7 @@ def _activity_action(request, activity_id, act, success):
     return redirect(activity)
 
 
-@require_POST
+@_posted_or_back_to_activity
 @login_required
 def activity_sign_up(request, activity_id):
     return _activity_action(
@@ -349,7 +364,7 @@ def activity_sign_up(request, activity_id):
     )
 
 
-@require_POST
+@_posted_or_back_to_activity
 @login_required
 def activity_cancel(request, activity_id):
     return _activity_action(
@@ -360,7 +375,7 @@ def activity_cancel(request, activity_id):
     )
 
 
-@require_POST
+@_posted_or_back_to_activity
 @login_required
 def activity_check_in(request, activity_id):
     activity = _activity_or_404(activity_id)
@@ -377,7 +392,7 @@ def activity_check_in(request, activity_id):
     )
 
 
-@require_POST
+@_posted_or_back_to_activity
 @login_required
 def activity_attendance(request, activity_id):
     activity = _activity_or_404(activity_id)
@@ -395,7 +410,7 @@ def activity_attendance(request, activity_id):
     )
 
 
-@require_POST
+@_posted_or_back_to_activity
 @login_required
 def activity_rate(request, activity_id):
     activity = _activity_or_404(activity_id)

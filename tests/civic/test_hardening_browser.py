@@ -47,7 +47,8 @@ def test_a_resident_locked_out_of_check_in_is_told_why(browser_page, live_server
     page.screenshot(path=f"{SHOTS}/check-in-locked-360.png", full_page=True)
     assert not Attendance.objects.filter(activity=activity, user=city.resident).exists()
     # Chinese, as most residents read it.
-    page.locator(".language-switch").get_by_role("button", name="简体中文").click()
+    with page.expect_navigation():
+        page.locator(".language-switch").get_by_role("button", name="简体中文").click()
     page.goto(f"{live_server.url}/activities/{activity.pk}/")
     page.locator("input[name=code]").fill(activity.check_in_code)
     page.locator("form[action$='/check-in/'] button[type=submit]").click()

@@ -202,3 +202,12 @@ def test_endpoints_that_take_files_still_take_them(api_client, staff):
     )
     response = api_client.post("/api/v1/announcements/", {"title": "停水通知", "files": [big]}, format="multipart")
     assert response.status_code != 413, response.content
+
+
+@pytest.mark.django_db
+def test_an_activitys_action_addresses_lead_back_to_the_activity_on_a_get(client):
+    """A reload, or the language switch coming back to an action's address, finds the activity
+    page rather than a blank 405."""
+    for action in ("sign-up", "cancel", "check-in", "attendance", "rate"):
+        response = client.get(f"/activities/7/{action}/")
+        assert response.status_code == 302 and response["Location"] == "/activities/7/", action

@@ -22,6 +22,13 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def open_menu(page):
+    """At phone width the navigation folds under the Menu button (a <details>)."""
+    button = page.locator("summary.site-menu__button")
+    if button.is_visible() and page.locator("details.site-menu").get_attribute("open") is None:
+        button.click()
+
+
 def no_sideways_scroll(page):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at 360 px"
@@ -66,6 +73,7 @@ def test_sign_up_wait_sms_login_download_and_delete(browser_page, live_server, s
     no_sideways_scroll(page)
     user = User.objects.get(phone="13912345678")
     assert user.consented_at and Residency.objects.get(user=user).status == Residency.Status.PENDING
+    open_menu(page)
     page.locator(".site-nav__account").get_by_role("button", name="退出").click()
 
     # SMS login of an existing resident: only the code is asked for.
@@ -102,6 +110,7 @@ def test_sign_up_wait_sms_login_download_and_delete(browser_page, live_server, s
     page.get_by_role("button", name="注销我的账号").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator(".message--success")).to_contain_text("已注销用户")
+    open_menu(page)
     expect(page.locator(".site-nav__account").get_by_role("link", name="登录")).to_be_visible()
     shot(page, "07-deleted")
     gone = User.objects.get(pk=resident.pk)
