@@ -1,13 +1,12 @@
 """The admin is the staff workspace: every list is scoped to the user's communities and every
 write goes through the services, so the admin and the API can never disagree about a rule."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdminMixin, run_action, run_service
-from core.errors import REFUSALS, refusal_text
 
 from . import services
 from .models import (
@@ -31,17 +30,6 @@ from .permissions import (
     contact_visible_q,
     roles_for,
 )
-
-
-def report_service_errors(request, action):
-    """Deprecated: kept only while deliberation's admin still calls it. Use core.admin's
-    run_service (forms: the refusal shows on the form) or run_action (actions: per row)."""
-    try:
-        action()
-    except REFUSALS as exc:
-        messages.error(request, refusal_text(exc))
-        return False
-    return True
 
 
 class CommunityScopedAdmin(admin.ModelAdmin):

@@ -22,10 +22,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from communities.admin import CommunityScopedAdmin, TypologyStageFilters, report_service_errors
+from communities.admin import CommunityScopedAdmin, TypologyStageFilters
 from communities.models import Body, BodyKind, Community, Membership
 from communities.permissions import can, roles_for
-from core.admin import ServiceAdminMixin, run_service
+from core.admin import ServiceAdminMixin, run_action, run_service
 from core.errors import REFUSALS, refusal_text
 
 from . import notices, selectors, services
@@ -760,14 +760,17 @@ class MeetingAdmin(ServiceAdmin):
         mark = short if state["short_notice"] else ""
         if state["status"] == "dispatched":
             return gettext("Sent %(when)s%(mark)s.") % {"when": when, "mark": mark}
-        if state["status"] == "pending":
-            if not AgendaItem.objects.filter(meeting=meeting).exists():
-                return gettext("Due %(when)s%(mark)s; it goes out only once a topic is on the agenda.") % {
-                    "when": when,
-                    "mark": mark,
-                }
-            return gettext("Due %(when)s%(mark)s.") % {"when": when, "mark": mark}
-        return gettext("Not sent: the agenda was empty when it was due; adding a topic sends it.")
+        if state["due_at"] <= timezone.now():
+            return gettext("Was due %(when)s%(mark)s; it goes out as soon as the notice worker runs.") % {
+                "when": when,
+                "mark": mark,
+            }
+        if not AgendaItem.objects.filter(meeting=meeting).exists():
+            return gettext(
+                "Due %(when)s%(mark)s. No topic is on the agenda yet: the notice will say so, and topics added "
+                "after it went out are sent as a change notice."
+            ) % {"when": when, "mark": mark}
+        return gettext("Due %(when)s%(mark)s.") % {"when": when, "mark": mark}
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -992,13 +995,13 @@ class CommentAdmin(ServiceAdmin):
 
     @admin.action(description=_("Keep the selected comments shown (dismiss their reports)"), permissions=["change"])
     def keep_selected(self, request, queryset):
-        done = sum(
-            report_service_errors(
-                request, lambda c=c: services.comment_moderate(actor=request.user, comment=c, keep=True)
-            )
-            for c in queryset
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda c: services.comment_moderate(actor=request.user, comment=c, keep=True),
+            done=gettext("%(count)d comments kept."),
         )
-        self.message_user(request, gettext("%(count)d comments kept.") % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(CommentReport)
@@ -1018,29 +1021,28 @@ class CommentReportAdmin(ServiceAdmin):
 
     @admin.action(description=_("Uphold: hide the reported comments"), permissions=["change"])
     def uphold(self, request, queryset):
-        done = sum(
-            report_service_errors(
-                request,
-                lambda r=r: services.comment_moderate(
-                    actor=request.user,
-                    comment=r.comment,
-                    keep=False,
-                    reason=gettext("Hidden after residents' reports: %(reason)s") % {"reason": r.reason},
-                ),
-            )
-            for r in queryset.filter(status=CommentReport.Status.OPEN).select_related("comment")
+        run_action(
+            self,
+            request,
+            queryset.filter(status=CommentReport.Status.OPEN).select_related("comment"),
+            lambda r: services.comment_moderate(
+                actor=request.user,
+                comment=r.comment,
+                keep=False,
+                reason=gettext("Hidden after residents' reports: %(reason)s") % {"reason": r.reason},
+            ),
+            done=gettext("%(count)d comments hidden."),
         )
-        self.message_user(request, gettext("%(count)d comments hidden.") % {"count": done}, messages.SUCCESS)
 
     @admin.action(description=_("Dismiss: keep the reported comments shown"), permissions=["change"])
     def dismiss(self, request, queryset):
-        done = sum(
-            report_service_errors(
-                request, lambda r=r: services.comment_moderate(actor=request.user, comment=r.comment, keep=True)
-            )
-            for r in queryset.filter(status=CommentReport.Status.OPEN).select_related("comment")
+        run_action(
+            self,
+            request,
+            queryset.filter(status=CommentReport.Status.OPEN).select_related("comment"),
+            lambda r: services.comment_moderate(actor=request.user, comment=r.comment, keep=True),
+            done=gettext("%(count)d comments kept."),
         )
-        self.message_user(request, gettext("%(count)d comments kept.") % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(Objection)
@@ -1270,11 +1272,13 @@ class ObserverRegistrationAdmin(RecordAdmin):
 
     @admin.action(description=_("Check the selected observers in"), permissions=["check_in"])
     def check_in(self, request, queryset):
-        done = sum(
-            report_service_errors(request, lambda r=r: services.observer_check_in(actor=request.user, registration=r))
-            for r in queryset
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda r: services.observer_check_in(actor=request.user, registration=r),
+            done=gettext("%(count)d observers checked in."),
         )
-        self.message_user(request, gettext("%(count)d observers checked in.") % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(TrailEntry)
