@@ -277,3 +277,18 @@ def test_the_meeting_list_offers_no_seats_for_past_meetings(client, flow, world)
     past_section = html[html.index(f'href="{past.get_absolute_url()}"') :]
     assert "gallery seats left" not in past_section[: past_section.index("</li>")]
     assert coming in response.context["upcoming"]
+
+
+def test_the_step_history_is_numbered_row_by_row_though_other_records_sit_between(client, flow, world):
+    """The topic page lists only the step changes; other trail records (an edit here) come
+    between them, so the rows are numbered 1, 2, 3 and the trail's own number is on the hash."""
+    topic = flow.raise_topic()
+    services.topic_update(actor=world.author, topic=topic, title="更换楼道灯和声控开关")
+    topic = flow.to_review(topic)
+    html = client.get(f"/topics/{topic.pk}/").content.decode()
+    table = html[html.index('class="table table--stacked delib-history"') :]
+    table = table[: table.index("</table>")]
+    numbers = [cell.split(">", 1)[1].split("<", 1)[0] for cell in table.split('<td data-label="#"')[1:]]
+    assert numbers == ["1", "2"]
+    step = TrailEntry.objects.get(topic=topic, kind=TrailKind.STEP)
+    assert step.seq == 3 and "Trail entry 3" in table
