@@ -32,6 +32,7 @@ from django.utils.translation import ngettext
 from communities import legal
 from communities import services as community_services
 from communities.models import Language, phone_validator
+from core.phones import normalise_phone
 from notifications import sms
 
 from .models import SmsCode
@@ -78,7 +79,7 @@ class LoginResult:
 
 
 def clean_phone(phone):
-    phone = community_services.normalise_phone(phone)
+    phone = normalise_phone(phone)
     if not phone:
         raise ValidationError({"phone": _("Enter your mobile phone number.")})
     try:

@@ -2,10 +2,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
+from core.phones import looks_like_phone, normalise_phone
+
 
 def _identifier(username):
+    """A phone number as stored, however it was typed; a username or an address as typed."""
     identifier = username.strip()
-    return identifier[3:] if identifier.startswith("+86") else identifier
+    return normalise_phone(identifier) if looks_like_phone(identifier) else identifier
 
 
 def _candidates(identifier):

@@ -6,10 +6,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.phones import normalise_phone
 from core.text import TextField, validate_display_name
 
 from .models import Community, District, Language, Stage, Street, Typology, phone_validator
-from .services import normalise_phone
 
 User = get_user_model()
 

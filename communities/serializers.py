@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.phones import normalise_phone
 from core.text import TextSerializerField, validate_display_name
 
 from .models import Community, Language, Residency, Stage, Typology
 from .permissions import can, roles_for
-from .services import normalise_phone
 
 User = get_user_model()
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.phones import normalise_phone
 from core.text import clean_text, validate_display_name
 
 from .errors import Conflict
@@ -34,13 +35,6 @@ User = get_user_model()
 def _require(actor, action, obj=None):
     if not can(actor, action, obj):
         raise PermissionDenied(_("You are not allowed to do this."))
-
-
-def normalise_phone(phone):
-    phone = (phone or "").strip().replace(" ", "").replace("-", "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    return phone or None
 
 
 def display_name_clean(name):
