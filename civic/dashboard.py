@@ -59,7 +59,7 @@ from communities.models import (
     Street,
     Typology,
 )
-from communities.permissions import roles_for
+from communities.permissions import can, roles_for
 from deliberation.models import Attendance as CouncilAttendance
 from deliberation.models import Comment, Meeting, ObserverRegistration, Rating, Topic, TrailEntry, TrailKind
 from deliberation.notices import MEETING_NOTICE
@@ -142,11 +142,11 @@ class Scope:
 
 def scope_for(user):
     """The viewer's area, or PermissionDenied for anyone who is not an official or superuser."""
+    if not can(user, "dashboard.view"):
+        raise PermissionDenied(_("The dashboards are for street and district officials."))
     if user.is_superuser:
         return Scope(city=True)
     roles = roles_for(user)
-    if not roles.is_official:
-        raise PermissionDenied(_("The dashboards are for street and district officials."))
     return Scope(streets=tuple(sorted(roles.official_streets)), districts=tuple(sorted(roles.official_districts)))
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from communities.permissions import roles_for
+from communities.permissions import can
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ def sees_dashboard(user):
     viewer's roles spends none either."""
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
         return False
-    return user.is_superuser or roles_for(user).is_official
+    return can(user, "dashboard.view")
