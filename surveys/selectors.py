@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from communities.models import Community, Residency, Stage, Typology
 from communities.permissions import roles_for
+from deliberation import selectors as deliberation_selectors
 
 from . import ready_made
 from .models import (
@@ -542,70 +542,19 @@ def _participation_rate(communities, start, end):
 
 
 def _deliberation_exists(start, end):
-    """Comments and gallery registrations count as taking part; read lazily, so that this app
-    does not need the deliberation app to be installed."""
-    try:
-        from deliberation.models import Comment, ObserverRegistration
-    except ImportError:  # the deliberation app is not installed
-        return []
-    return [
-        Exists(Comment.objects.filter(author=OuterRef("user"), created_at__gte=start, created_at__lt=end)),
-        Exists(
-            ObserverRegistration.objects.filter(
-                user=OuterRef("user"), registered_at__gte=start, registered_at__lt=end, cancelled_at__isnull=True
-            )
-        ),
-    ]
+    """Comments and gallery registrations count as taking part (deliberation's own definition)."""
+    return deliberation_selectors.took_part_conditions(start, end)
 
 
 def _topics_on_time(communities, start, end):
-    """Of the topics archived in the period, the share that left every step before it was due.
-
-    Each step's due time is written into the trail entry that entered it, and the next
-    step entry is when it was left; the trail is the record, so it is read as it stands.
-    """
-    try:
-        from deliberation.models import TrailEntry, TrailKind
-    except ImportError:
-        return {}
-    entries = (
-        TrailEntry.objects.filter(
-            topic__community__in=communities,
-            topic__archived_at__gte=start,
-            topic__archived_at__lt=end,
-            kind__in=[TrailKind.RAISED, TrailKind.STEP],
-        )
-        .order_by("topic_id", "seq")
-        .values_list("topic_id", "topic__community_id", "recorded_at", "data")
-    )
-    late, community_of, due = {}, {}, {}
-    for topic_id, community_id, recorded_at, data in entries:
-        community_of[topic_id] = community_id
-        late.setdefault(topic_id, False)
-        previous_due = due.get(topic_id)
-        if previous_due is not None and recorded_at > previous_due:
-            late[topic_id] = True
-        raw = (data or {}).get("due")
-        due[topic_id] = parse_datetime(raw) if isinstance(raw, str) else raw
-    finished, on_time = defaultdict(int), defaultdict(int)
-    for topic_id, was_late in late.items():
-        finished[community_of[topic_id]] += 1
-        on_time[community_of[topic_id]] += not was_late
-    return {community_id: percent(on_time[community_id], count) for community_id, count in finished.items()}
+    """Of the topics archived in the period, the share that left every step before it was due."""
+    counts = deliberation_selectors.topics_on_time_counts(communities, start, end)
+    return {community_id: percent(on_time, finished) for community_id, (finished, on_time) in counts.items()}
 
 
 def _outcome_satisfaction(communities, start, end):
-    try:
-        from deliberation.models import Rating
-    except ImportError:
-        return {}
-    rows = (
-        Rating.objects.filter(topic__community__in=communities, created_at__gte=start, created_at__lt=end)
-        .order_by()
-        .values("topic__community_id")
-        .annotate(mean=Avg("score"))
-    )
-    return {row["topic__community_id"]: _scaled_mean(row["mean"]) for row in rows}
+    means = deliberation_selectors.rating_means(communities, start, end)
+    return {community_id: _scaled_mean(mean) for community_id, mean in means.items()}
 
 
 def _body_impressions(communities, start, end):
