@@ -2,65 +2,15 @@
 
 from django.db.models import Count
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, District, Residency, Typology
-
-# The seven-step deliberation method (七步议事法) as the home page explains it:
-# (slug, Chinese name, name, what happens).
-DELIBERATION_STEPS = [
-    (
-        "collect",
-        "收集",
-        _("Collect"),
-        _("Residents, bodies or staff raise a matter; public consultation starts and residents add their views."),
-    ),
-    (
-        "review",
-        "审查",
-        _("Review"),
-        _(
-            "The committee checks the matter is in the council's remit and complete, then puts it on an agenda "
-            "or declines it with a reason."
-        ),
-    ),
-    (
-        "resolve",
-        "决议",
-        _("Resolve"),
-        _("The deliberation council meets on its monthly deliberation day, debates and votes."),
-    ),
-    (
-        "publicize",
-        "公示",
-        _("Publicize"),
-        _("The resolution is published for a publicity period; residents may object."),
-    ),
-    (
-        "implement",
-        "执行(监督)",
-        _("Implement"),
-        _("Named owners carry out the work under the supervisory committee and report progress."),
-    ),
-    (
-        "evaluate",
-        "测评",
-        _("Evaluate"),
-        _("Residents rate the outcome."),
-    ),
-    (
-        "archive",
-        "归档",
-        _("Archive"),
-        _("The whole record is closed, kept read-only and can be exported."),
-    ),
-]
+from deliberation.workflow import STEP_CHINESE, STEP_SUMMARY, STEPS
 
 
 def home(request):
     per_typology = dict(Community.objects.order_by().values_list("typology").annotate(n=Count("pk")))
     context = {
-        "steps": DELIBERATION_STEPS,
+        "steps": [(step.value, STEP_CHINESE[step], step.label, STEP_SUMMARY[step]) for step in STEPS],
         "district_count": District.objects.count(),
         "community_count": sum(per_typology.values()),
         "resident_count": Residency.objects.verified().count(),

@@ -35,6 +35,32 @@ STEPS = [Step.COLLECT, Step.REVIEW, Step.RESOLVE, Step.PUBLICIZE, Step.IMPLEMENT
 STEP_NUMBER = {step: number for number, step in enumerate(STEPS, start=1)}
 
 
+# The method as the home page explains it: each step's Chinese name and what happens in it.
+STEP_CHINESE = {
+    Step.COLLECT: "收集",
+    Step.REVIEW: "审查",
+    Step.RESOLVE: "决议",
+    Step.PUBLICIZE: "公示",
+    Step.IMPLEMENT: "执行(监督)",
+    Step.EVALUATE: "测评",
+    Step.ARCHIVE: "归档",
+}
+STEP_SUMMARY = {
+    Step.COLLECT: _(
+        "Residents, bodies or staff raise a matter; public consultation starts and residents add their views."
+    ),
+    Step.REVIEW: _(
+        "The committee checks the matter is in the council's remit and complete, then puts it on an agenda "
+        "or declines it with a reason."
+    ),
+    Step.RESOLVE: _("The deliberation council meets on its monthly deliberation day, debates and votes."),
+    Step.PUBLICIZE: _("The resolution is published for a publicity period; residents may object."),
+    Step.IMPLEMENT: _("Named owners carry out the work under the supervisory committee and report progress."),
+    Step.EVALUATE: _("Residents rate the outcome."),
+    Step.ARCHIVE: _("The whole record is closed, kept read-only and can be exported."),
+}
+
+
 class Outcome(models.TextChoices):
     PENDING = "pending", _("Pending")
     ADOPTED = "adopted", _("Adopted")
