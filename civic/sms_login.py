@@ -32,6 +32,7 @@ from django.utils.translation import ngettext
 from communities import legal
 from communities import services as community_services
 from communities.models import Language, phone_validator
+from core import throttling
 from core.phones import normalise_phone
 from notifications import sms
 
@@ -63,13 +64,9 @@ def logins_per_address_hourly():
     return _limit("SMS_LOGIN_PER_ADDRESS_HOURLY", 60)
 
 
-class Throttled(Exception):
-    """Past a limit: the API answers 429 with Retry-After, the page says how long to wait."""
-
-    def __init__(self, message, wait):
-        super().__init__(message)
-        self.message = message
-        self.wait = max(int(wait), 1)
+# Past a limit: the kernel's one Throttled (the API answers 429 with Retry-After, the page says
+# how long to wait).
+Throttled = throttling.Throttled
 
 
 @dataclass(frozen=True)
@@ -140,22 +137,22 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
     """
     phone = clean_phone(phone)
     if _count(f"smscode:address:{_address_key(address)}", HOUR) > per_address_hourly():
-        raise Throttled(_too_many(), HOUR)
+        raise Throttled(HOUR, message=_too_many())
     now = time.time()
     if not cache.add(f"smscode:resend:{phone}", now, RESEND_AFTER):
         sent = cache.get(f"smscode:resend:{phone}") or now
         wait = min(max(math.ceil(RESEND_AFTER - (now - sent)), 1), RESEND_AFTER)
         raise Throttled(
-            ngettext(
+            wait,
+            message=ngettext(
                 "A code was sent to this number just now. You can ask for another in %(seconds)d second.",
                 "A code was sent to this number just now. You can ask for another in %(seconds)d seconds.",
                 wait,
             )
             % {"seconds": wait},
-            wait,
         )
     if _count(f"smscode:number:{phone}", HOUR) > per_number_hourly():
-        raise Throttled(_too_many(), HOUR)
+        raise Throttled(HOUR, message=_too_many())
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
         moment = timezone.now()
@@ -178,13 +175,9 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
 
 def send_signup_code(request, phone, language):
     """The sign-up pages' and API's confirmation code (communities.signup_confirm calls it)."""
-    from communities.signup_confirm import Throttled as SignUpThrottled
     from core.client_ip import client_ip
 
-    try:
-        return code_request(phone=phone, address=client_ip(request), language=language, purpose="signup").pk
-    except Throttled as throttled:
-        raise SignUpThrottled(throttled.message, throttled.wait) from throttled
+    return code_request(phone=phone, address=client_ip(request), language=language, purpose="signup").pk
 
 
 def _code_text(code, language, purpose="login", registered=False):
@@ -233,10 +226,10 @@ def sms_login(*, phone, code, address=None, community=None, display_name="", lan
     phone = clean_phone(phone)
     code = clean_code(code)
     if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
-        raise Throttled(_too_many(), HOUR)
+        raise Throttled(HOUR, message=_too_many())
     outcome = _check_code(phone, code)
     if outcome == "tries":
-        raise Throttled(_("You have tried this code too many times. Ask for a new code."), RESEND_AFTER)
+        raise Throttled(RESEND_AFTER, message=_("You have tried this code too many times. Ask for a new code."))
     if outcome == "none":
         raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
     if outcome == "expired":
@@ -263,10 +256,10 @@ def code_confirm(*, phone, code, address=None):
     phone = clean_phone(phone)
     code = clean_code(code)
     if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
-        raise Throttled(_too_many(), HOUR)
+        raise Throttled(HOUR, message=_too_many())
     outcome = _check_code(phone, code)
     if outcome == "tries":
-        raise Throttled(_("You have tried this code too many times. Ask for a new code."), RESEND_AFTER)
+        raise Throttled(RESEND_AFTER, message=_("You have tried this code too many times. Ask for a new code."))
     if not isinstance(outcome, SmsCode):
         raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
     with transaction.atomic():

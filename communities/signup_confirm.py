@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import throttling
+
 from . import legal, services
 from .models import Language
 
@@ -27,11 +29,8 @@ SESSION_PHONE = "sms_login_phone"  # the SMS page's own session key: the code st
 SESSION_SIGNUP = "sms_login_signup"
 
 
-class Throttled(Exception):
-    def __init__(self, message, wait):
-        super().__init__(message)
-        self.message = message
-        self.wait = wait
+# Past the SMS limits: the kernel's one Throttled.
+Throttled = throttling.Throttled
 
 
 # Sending the SMS code is the SMS login's work (civic.sms_login), a layer above this app: it

@@ -30,11 +30,15 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class Throttled(Exception):
-    """Past a limit: pages answer 429 with the form as it was typed, the API 429 JSON."""
+    """Past a limit, the one kind every limit raises (posting, logins, password resets, SMS codes):
+    pages answer 429 with the form as it was typed, the API 429 JSON with Retry-After. `message`
+    says it in the limit's own words; without it, the scope's standard sentence is used."""
 
-    def __init__(self, wait, scope):
+    def __init__(self, wait, scope=None, *, message=None):
         self.wait = max(int(wait), 1)
-        if scope == "login":
+        if message is not None:
+            self.message = str(message)
+        elif scope == "login":
             self.message = logging_in_too_fast(self.wait)
         elif scope == "password_reset":
             self.message = resetting_too_often(self.wait)
