@@ -1,7 +1,5 @@
 """Places, people and the bodies that govern a community (the ground floor of the portal)."""
 
-import datetime
-
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -287,7 +285,7 @@ class Membership(models.Model):
     body = models.ForeignKey(Body, models.CASCADE, related_name="memberships", verbose_name=_("body"))
     user = models.ForeignKey(User, models.CASCADE, related_name="memberships", verbose_name=_("person"))
     post = models.CharField(_("post"), max_length=20, choices=Post.choices, default=Post.MEMBER)
-    term_start = models.DateField(_("term starts"), default=datetime.date.today)
+    term_start = models.DateField(_("term starts"), default=timezone.localdate)
     term_end = models.DateField(_("term ends"), null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()

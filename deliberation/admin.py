@@ -677,13 +677,13 @@ class AttendanceInline(admin.TabularInline):
 
     def _unrecorded(self, meeting):
         recorded = set(Attendance.objects.filter(meeting=meeting).values_list("member_id", flat=True))
-        members = selectors.council_members(meeting.community, on=meeting.starts_at.date())
+        members = selectors.council_members(meeting.community, on=timezone.localdate(meeting.starts_at))
         return [m.pk for m in members if m.pk not in recorded]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         if obj is not None:
-            members = selectors.council_members(obj.community, on=obj.starts_at.date())
+            members = selectors.council_members(obj.community, on=timezone.localdate(obj.starts_at))
             recorded = Attendance.objects.filter(meeting=obj).values("member_id")
             # Someone who has left the council since keeps the row they had.
             formset.form.base_fields["member"].queryset = (
@@ -858,7 +858,7 @@ class MeetingAdmin(ServiceAdmin):
             if "starts_at" in moved:
                 self._warn_short_notice(request, obj)
         if data.get("all_present"):
-            members = selectors.council_members(obj.community, on=obj.starts_at.date())
+            members = selectors.council_members(obj.community, on=timezone.localdate(obj.starts_at))
             run_service(
                 lambda: services.attendance_record(
                     actor=request.user, meeting=obj, entries={m.pk: Attendance.Status.PRESENT for m in members}

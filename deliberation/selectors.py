@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -70,7 +71,7 @@ class Quorum:
 def meeting_quorum(meeting, rules=None):
     """Council members present at a meeting against the quorum the rules ask for (2 queries)."""
     rules = rules or council_rules_for(meeting.community)
-    members = council_members(meeting.community, on=meeting.starts_at.date())
+    members = council_members(meeting.community, on=timezone.localdate(meeting.starts_at))
     size = members.count()
     present = Attendance.objects.filter(
         meeting=meeting, status=Attendance.Status.PRESENT, member__in=members.values("pk")
@@ -481,7 +482,7 @@ def meeting_agenda(meeting):
 def meeting_attendance(meeting):
     """Every council member with their recorded attendance (None when not yet recorded)."""
     recorded = {a.member_id: a for a in Attendance.objects.filter(meeting=meeting)}
-    members = list(council_members(meeting.community, on=meeting.starts_at.date()))
+    members = list(council_members(meeting.community, on=timezone.localdate(meeting.starts_at)))
     rows = [{"member": m, "status": recorded[m.pk].status if m.pk in recorded else None} for m in members]
     known = {m.pk for m in members}
     # Someone who left the council since keeps the attendance they had.

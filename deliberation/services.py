@@ -819,7 +819,7 @@ def attendance_record(*, actor, meeting, entries):
         raise Conflict(
             _("Attendance is recorded once the meeting has started, at %(date)s.") % {"date": _when(meeting.starts_at)}
         )
-    members = {m.pk: m for m in council_members(meeting.community, on=meeting.starts_at.date())}
+    members = {m.pk: m for m in council_members(meeting.community, on=timezone.localdate(meeting.starts_at))}
     cleaned = {}
     for member, status in dict(entries).items():
         member_id = _member_id(member, "member")
