@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communities', '0002_personal_data_rights'),
+        ("communities", "0002_personal_data_rights"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='term_start',
-            field=models.DateField(default=django.utils.timezone.localdate, verbose_name='term starts'),
+            model_name="membership",
+            name="term_start",
+            field=models.DateField(default=django.utils.timezone.localdate, verbose_name="term starts"),
         ),
     ]
