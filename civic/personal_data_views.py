@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import throttling
 from core.client_ip import client_ip
 
 from . import personal_data, sms_login
@@ -181,15 +182,6 @@ class ExportView(APIView):
         return response
 
 
-class TooManyRequests(exceptions.APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "throttled"
-
-    def __init__(self, detail, wait):
-        super().__init__(detail)
-        self.wait = wait
-
-
 class DeleteView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -216,6 +208,6 @@ class DeleteView(APIView):
             detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
             raise exceptions.ValidationError(detail) from error
         except sms_login.Throttled as throttled:
-            raise TooManyRequests(throttled.message, throttled.wait) from throttled
+            raise throttling.TooManyRequests(throttled.message, throttled.wait) from throttled
         personal_data.account_delete(user=request.user)
         return Response({"detail": _("The account is deleted: its contact data and login are erased.")})

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +22,7 @@ from communities import signup_confirm
 from communities.forms import ConsentField
 from communities.models import Community
 from communities.views import _remember_language, welcome_message
-from core import tokens
+from core import throttling, tokens
 from core.client_ip import client_ip
 from core.text import TextField, TextSerializerField, validate_display_name
 
@@ -84,22 +84,11 @@ class SmsTokenSerializer(serializers.Serializer):
     created = serializers.BooleanField(help_text=gettext_lazy("True when this login signed a new resident up."))
 
 
-class TooManyRequests(exceptions.APIException):
-    """429 with our own message (DRF's Throttled would append its own wording) and Retry-After."""
-
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "throttled"
-
-    def __init__(self, detail, wait):
-        super().__init__(detail)
-        self.wait = wait
-
-
 def _api_call(call):
     try:
         return call()
     except sms_login.Throttled as exc:
-        raise TooManyRequests(exc.message, exc.wait) from exc
+        raise throttling.TooManyRequests(exc.message, exc.wait) from exc
 
 
 class SmsEndpoint(APIView):

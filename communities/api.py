@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core import tokens
+from core import throttling, tokens
 from core.throttling import PostThrottle
 
 from . import lockout, services, signup_confirm
@@ -125,20 +125,11 @@ class SignUpView(CredentialsEndpoint):
                 preferred_language=data.get("preferred_language") or _request_language(),
             )
         except signup_confirm.Throttled as throttled:
-            raise SignUpThrottled(throttled.message, throttled.wait) from throttled
+            raise throttling.TooManyRequests(throttled.message, throttled.wait) from throttled
         return Response(
             {"detail": signup_started_message(confirm_with), "confirm_with": confirm_with},
             status=status.HTTP_202_ACCEPTED,
         )
-
-
-class SignUpThrottled(exceptions.APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "throttled"
-
-    def __init__(self, detail, wait):
-        super().__init__(detail)
-        self.wait = wait
 
 
 def signup_started_message(confirm_with):

@@ -47,6 +47,18 @@ class Throttled(Exception):
         super().__init__(self.message)
 
 
+class TooManyRequests(exceptions.APIException):
+    """A Throttled as the API answers it: 429 with the limit's own message (DRF's Throttled would
+    append its own wording) and Retry-After from `wait`."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "throttled"
+
+    def __init__(self, detail, wait):
+        super().__init__(detail)
+        self.wait = wait
+
+
 def logging_in_too_fast(wait):
     return ngettext(
         "Too many logins from your connection; please wait %(seconds)d second.",
