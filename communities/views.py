@@ -6,7 +6,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -14,12 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import throttling
+from core.errors import Conflict
+from core.page_cache import anonymous_page_cache
+from core.pagination import other_parameters, page_links, page_or_404
 
 from . import legal, selectors, services, signup_confirm
-from .errors import Conflict
 from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
 from .models import BodyKind, Community, Language, Post, Residency
-from .page_cache import anonymous_page_cache
 from .permissions import can
 
 DIRECTORY_PAGE_SIZE = 20
@@ -51,14 +51,8 @@ def community_list(request):
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "communities/community_list.html", {"form": form, "page": None}, status=400)
-    paginator = Paginator(selectors.community_list(**form.selector_kwargs()), DIRECTORY_PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:
-        raise Http404(_("There is no such page of communities.")) from exc
-    # Page links carry the filters along; only the page number changes.
-    query = request.GET.copy()
-    query.pop("page", None)
+    communities = selectors.community_list(**form.selector_kwargs())
+    page = page_or_404(request, communities, DIRECTORY_PAGE_SIZE, _("There is no such page of communities."))
     filtered = any(value for value in form.cleaned_data.values())
     return render(
         request,
@@ -66,8 +60,8 @@ def community_list(request):
         {
             "form": form,
             "page": page,
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "query": query.urlencode(),
+            "page_range": page_links(page),
+            "query": other_parameters(request),
             "filtered": filtered,
         },
     )

@@ -11,7 +11,7 @@ at 0 and `cache.incr` counts atomically, so with Redis every web process shares 
 and two processes cannot both take the last place. A window allows at most its number of
 posts; straddling two windows allows a burst of twice that, which these limits tolerate.
 
-While Redis is down the cache answers from each process's memory (civic.cache), so the
+While Redis is down the cache answers from each process's memory (core.cache), so the
 limits still hold, per process, and nobody is refused who would not be.
 """
 
