@@ -223,15 +223,9 @@ def sms_login(*, phone, code, address=None, community=None, display_name="", lan
     Raises ValidationError (wrong, expired, missing community) or Throttled (a sixth try,
     or too many tries from one address).
     """
-    phone = clean_phone(phone)
-    code = clean_code(code)
-    if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
-        raise Throttled(HOUR, message=_too_many())
-    outcome = _check_code(phone, code)
-    if outcome == "tries":
-        raise Throttled(RESEND_AFTER, message=_("You have tried this code too many times. Ask for a new code."))
+    phone, outcome = _try_code(phone, code, address)
     if outcome == "none":
-        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
+        raise ValidationError({"code": _wrong_or_expired()})
     if outcome == "expired":
         raise ValidationError({"code": _("This code has expired: codes are valid for 5 minutes. Ask for a new code.")})
     if isinstance(outcome, int):
@@ -253,6 +247,22 @@ def sms_login(*, phone, code, address=None, community=None, display_name="", lan
 def code_confirm(*, phone, code, address=None):
     """Check a code sent to a logged-in person's own number (a re-check before deleting the
     account) and use it up. Raises ValidationError or Throttled as sms_login does."""
+    phone, outcome = _try_code(phone, code, address)
+    if not isinstance(outcome, SmsCode):
+        raise ValidationError({"code": _wrong_or_expired()})
+    with transaction.atomic():
+        record = _unused(outcome)
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
+
+
+def _wrong_or_expired():
+    return _("This code is wrong or has expired. Ask for a new code.")
+
+
+def _try_code(phone, code, address):
+    """The number as stored and what its latest code says of `code` (_check_code), once the
+    address's hourly limit and the code's tries allow a try; Throttled otherwise."""
     phone = clean_phone(phone)
     code = clean_code(code)
     if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
@@ -260,14 +270,15 @@ def code_confirm(*, phone, code, address=None):
     outcome = _check_code(phone, code)
     if outcome == "tries":
         raise Throttled(RESEND_AFTER, message=_("You have tried this code too many times. Ask for a new code."))
-    if not isinstance(outcome, SmsCode):
-        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
-    with transaction.atomic():
-        record = SmsCode.objects.select_for_update().get(pk=outcome.pk)
-        if record.used_at is not None:
-            raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
-        record.used_at = timezone.now()
-        record.save(update_fields=["used_at"])
+    return phone, outcome
+
+
+def _unused(record):
+    """The code's row, locked for this transaction; ValidationError when a concurrent request used it first."""
+    record = SmsCode.objects.select_for_update().get(pk=record.pk)
+    if record.used_at is not None:
+        raise ValidationError({"code": _wrong_or_expired()})
+    return record
 
 
 def _check_code(phone, code):
@@ -294,9 +305,7 @@ def _check_code(phone, code):
 
 @transaction.atomic
 def _log_in_or_sign_up(record, phone, community, display_name, language, accept_terms):
-    record = SmsCode.objects.select_for_update().get(pk=record.pk)
-    if record.used_at is not None:
-        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
+    record = _unused(record)
     user = User.objects.filter(phone=phone).first()
     created = False
     held = community_services.signup_held("phone", phone)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core import throttling
 from core.errors import Conflict
+from core.languages import remember_language
 from core.page_cache import anonymous_page_cache
 from core.pagination import other_parameters, page_links, page_or_404
 
@@ -23,22 +24,6 @@ from .models import BodyKind, Community, Language, Post, Residency
 from .permissions import can
 
 DIRECTORY_PAGE_SIZE = 20
-
-
-def _remember_language(response, language):
-    """Make a language the session's language: activate it now and keep it in the cookie."""
-    translation.activate(language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-    return response
 
 
 def _current_language():
@@ -186,7 +171,7 @@ def signup_confirm_email(request, token):
         login(request, user, backend="communities.backends.IdentifierBackend")
         request.session.pop("signup_mailed_to", None)
         messages.success(request, welcome_message(user))
-        return _remember_language(redirect("profile"), user.preferred_language)
+        return remember_language(redirect("profile"), user.preferred_language)
     return render(request, "registration/signup_confirm.html", {"held": held})
 
 
@@ -225,7 +210,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        return _remember_language(response, form.get_user().preferred_language)
+        return remember_language(response, form.get_user().preferred_language)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -279,7 +264,7 @@ def profile(request):
                 add_service_errors(form, error)
             else:
                 response = redirect("profile")
-                _remember_language(response, user.preferred_language)
+                remember_language(response, user.preferred_language)
                 messages.success(request, _("Your contact preferences are saved."))
                 return response
         # The failed form must not leak half-applied values into the page around it.
