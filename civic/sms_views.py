@@ -25,6 +25,7 @@ from communities.views import welcome_message
 from core import throttling, tokens
 from core.client_ip import client_ip
 from core.languages import remember_language
+from core.phones import PhoneField
 from core.text import TextField, TextSerializerField, validate_display_name
 
 from . import sms_login
@@ -170,9 +171,8 @@ def _communities():
 
 
 class PhoneForm(forms.Form):
-    phone = forms.CharField(
+    phone = PhoneField(
         label=gettext_lazy("Mobile phone number"),
-        max_length=20,
         help_text=gettext_lazy("11 digits. We send a six-digit code to it."),
         widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
     )
