@@ -97,16 +97,6 @@ def _hash(phone, salt, code):
     return salted_hmac("civic.sms_login", f"{phone}:{salt}:{code}", algorithm="sha256").hexdigest()
 
 
-def _count(key, window):
-    """One more event in a fixed window that starts at the first one; returns the count."""
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return 1
-
-
 def _too_many(wait_minutes=60):
     return ngettext(
         "Too many requests. Try again in %(minutes)d minute.",
@@ -136,7 +126,7 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
     Raises ValidationError for a malformed number and Throttled past the limits.
     """
     phone = clean_phone(phone)
-    if _count(f"smscode:address:{_address_key(address)}", HOUR) > per_address_hourly():
+    if throttling.count(f"smscode:address:{_address_key(address)}", HOUR) > per_address_hourly():
         raise Throttled(HOUR, message=_too_many())
     now = time.time()
     if not cache.add(f"smscode:resend:{phone}", now, RESEND_AFTER):
@@ -151,7 +141,7 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
             )
             % {"seconds": wait},
         )
-    if _count(f"smscode:number:{phone}", HOUR) > per_number_hourly():
+    if throttling.count(f"smscode:number:{phone}", HOUR) > per_number_hourly():
         raise Throttled(HOUR, message=_too_many())
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
@@ -265,7 +255,7 @@ def _try_code(phone, code, address):
     address's hourly limit and the code's tries allow a try; Throttled otherwise."""
     phone = clean_phone(phone)
     code = clean_code(code)
-    if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
+    if throttling.count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
         raise Throttled(HOUR, message=_too_many())
     outcome = _check_code(phone, code)
     if outcome == "tries":
