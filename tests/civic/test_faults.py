@@ -90,7 +90,7 @@ def test_a_comment_whose_connection_drops_answers_503_and_leaves_nothing(place, 
     assert_clean_503_page(page)
     api = english(resident).post(f"/api/v1/topics/{topic.pk}/comments/", {"body": "同意。"}, format="json")
     assert api.status_code == 503
-    assert api.json() == {"detail": UNAVAILABLE}
+    assert api.json() == {"code": "unavailable", "detail": UNAVAILABLE}
     assert api["Retry-After"]
 
     # Neither request left its comment, trail entry or follow row behind.
@@ -111,7 +111,7 @@ def test_a_step_change_whose_connection_drops_answers_503_and_leaves_nothing(
     response = english(staff).post(f"/api/v1/topics/{topic.pk}/advance/", {"to": "review"}, format="json")
 
     assert response.status_code == 503
-    assert response.json() == {"detail": UNAVAILABLE}
+    assert response.json() == {"code": "unavailable", "detail": UNAVAILABLE}
     topic.refresh_from_db()
     assert topic.step == Step.COLLECT
     assert TrailEntry.objects.filter(topic=topic).count() == trail_before
@@ -134,7 +134,7 @@ def test_pages_and_api_answer_503_when_postgresql_cannot_be_reached(place, monke
             assert_clean_503_page(english().get(path))
         api = english().get("/api/v1/communities/")
         assert api.status_code == 503
-        assert api.json() == {"detail": UNAVAILABLE}
+        assert api.json() == {"code": "unavailable", "detail": UNAVAILABLE}
     finally:
         connection.close()
 
