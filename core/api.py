@@ -1,6 +1,7 @@
-"""API-wide pieces: pagination and the one place errors become JSON.
+"""The API base every app's API stands on: pagination, and the one place errors become JSON
+(REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS and EXCEPTION_HANDLER name them).
 
-Every error answer is a JSON object with `code`, a stable machine word (ERROR_CODES, by
+Every error answer is a JSON object with `code`, a stable machine word (core.error_codes, by
 status: a client tells a full gallery from a closed survey by it, never by parsing the
 translated text), beside `detail`, the human sentence in the requester's language. A 409 adds
 `blockers`. Bad input (400) keeps its field errors under their field names, and once more under
@@ -18,9 +19,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from communities.errors import Conflict
-from core import uploads
-from core.attempts import TooManyAttempts
+from . import uploads
+from .attempts import TooManyAttempts
+from .errors import Conflict
 
 
 class Pagination(PageNumberPagination):
