@@ -7,13 +7,13 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from communities import api as communities_api
+from core.api import error_body
 from deliberation import api as deliberation_api
 from information import api as information_api
 from notifications import api as notifications_api
 from surveys import api as surveys_api
 
 from . import dashboard_views, opendata, personal_data_views, sms_views, token_views
-from .api import error_body
 
 
 class Router(SimpleRouter):

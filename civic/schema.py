@@ -23,7 +23,7 @@ from rest_framework import serializers
 
 from core.error_codes import ERROR_CODES
 
-# The error answers' components, by status: their `code` enums are civic.api.ERROR_CODES.
+# The error answers' components, by status: their `code` enums are core.error_codes.ERROR_CODES.
 ERROR_COMPONENTS = {
     400: "FieldErrors",
     401: "NotAuthenticatedError",
@@ -40,7 +40,7 @@ FIELD_ERROR_LIST = {"type": "array", "items": {}, "description": "The field's me
 
 
 def error_schema(status):
-    """The JSON schema of a `status` error answer (civic.api.exception_handler writes them)."""
+    """The JSON schema of a `status` error answer (core.api.exception_handler writes them)."""
     codes = ERROR_CODES[status]
     schema = {
         "type": "object",

@@ -1,7 +1,7 @@
 """The machine words of the API's error answers (`code` beside `detail`), by HTTP status.
 
 Stable: a client tells a full gallery from a closed survey by them, never by parsing the
-translated `detail`. civic.api.exception_handler writes them; civic.schema lists them with
+translated `detail`. core.api.exception_handler writes them; civic.schema lists them with
 every operation's error answers. Adding a word is a change to /api/v1/; renaming or removing
 one is not (README: API versioning).
 """
