@@ -389,7 +389,7 @@ def _day_bounds(since, until):
 
 def activity_distribution(communities=None, *, since=None, until=None):
     """How many activities each verified resident attended in the period (default: the last
-    twelve months), bucketed 0 / 1 / 2-3 / 4-6 / 7+, with the share under two. One query."""
+    twelve months), bucketed 0 / 1 / 2-3 / 4-6 / 7-or-more, with the share under two. One query."""
     if since is None or until is None:
         since, until = last_year()
     start, end = _day_bounds(since, until)
