@@ -39,6 +39,7 @@ import argparse
 import datetime
 import functools
 import http.client
+import itertools
 import json
 import os
 import re
@@ -212,17 +213,23 @@ class Targets:
         )
 
     def readers(self, pages):
-        """(path, cookie) for SESSIONS residents, as many on each page as SESSIONS allows."""
-        each = -(-SESSIONS // len(pages))
-        requests = []
+        """(path, cookie) for SESSIONS residents spread over the pages: one more than an even
+        share is taken on each, and the lists interleaved, so a community with too few residents
+        leaves no page out and the rotation still reaches SESSIONS."""
+        each = -(-SESSIONS // len(pages)) + 1
+        per_page = []
         for community_id, path in pages:
             taken = self.taken.setdefault(community_id, [])
             readers = self.residents_of(community_id, each, exclude=taken)
             taken.extend(user.pk for user in readers)
-            for user in readers:
+            per_page.append([(path, user) for user in readers])
+        interleaved = [entry for turn in itertools.zip_longest(*per_page) for entry in turn if entry is not None]
+        requests = []
+        for path, user in interleaved[: max(SESSIONS, len(pages))]:
+            if user.pk not in self.sessions:
                 self.sessions[user.pk] = (user.username, session_cookie(user))
-                requests.append((path, self.sessions[user.pk][1]))
-        return requests[: max(SESSIONS, len(pages))]
+            requests.append((path, self.sessions[user.pk][1]))
+        return requests
 
     def pages(self):
         topic_paths = [(topic.get_absolute_url(), "") for topic in self.topics]
@@ -563,13 +570,13 @@ class Load:
         self.started = (time.monotonic(), self._busy_seconds(), self._own_seconds(processes))
 
     def sample(self):
-        self.samples.append(os.getloadavg()[0])
+        self.samples.append(round(os.getloadavg()[0], 2))
 
     def summary(self, processes):
         wall, busy, own = self.started
         wall, busy, own = time.monotonic() - wall, self._busy_seconds() - busy, self._own_seconds(processes) - own
         cpus = os.cpu_count() or 1
-        samples = self.samples or [os.getloadavg()[0]]
+        samples = self.samples or [round(os.getloadavg()[0], 2)]
         return {
             "load_1min": {"min": min(samples), "max": max(samples), "mean": round(sum(samples) / len(samples), 2)},
             "cpu_busy_share": round(busy / (wall * cpus), 3),
