@@ -4,7 +4,7 @@ kept in the cache until a place or a residency changes.
 Counting the city's 100,000 residencies on every request was most of home's cost. The figures
 are recounted on the first request after a District, Community or Residency is saved or
 deleted (and after HOME_FIGURES_SECONDS at the latest, for a bulk write that sends no signal);
-anonymous visitors' copy of the whole page (communities/page_cache.py, scope "home") is
+anonymous visitors' copy of the whole page (core/page_cache.py, scope "home") is
 replaced at the same moments.
 """
 
@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.db.models.signals import post_delete, post_save
 
 from communities.models import Community, District, Residency
-from communities.page_cache import page_changed
+from core.page_cache import page_changed
 
 HOME_FIGURES_SECONDS = 60
 FIGURES_KEY = "home:figures"

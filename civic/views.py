@@ -3,7 +3,7 @@
 from django.shortcuts import render
 
 from communities.models import Typology
-from communities.page_cache import anonymous_page_cache
+from core.page_cache import anonymous_page_cache
 from deliberation.workflow import STEP_CHINESE, STEP_SUMMARY, STEPS
 
 from . import home as home_figures
