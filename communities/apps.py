@@ -23,3 +23,6 @@ class CommunitiesConfig(AppConfig):
         for model in (Community, Street, District):
             for signal in (post_save, post_delete):
                 signal.connect(directory_changed, sender=model, dispatch_uid=f"communities.directory.{model.__name__}")
+        from . import page_scopes
+
+        page_scopes.register()
