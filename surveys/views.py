@@ -22,9 +22,10 @@ from django.views.decorators.http import require_POST
 from communities.errors import Conflict
 from communities.models import Community
 from communities.permissions import can, roles_for
+from core import charts
 from core.attempts import TooManyAttempts
 
-from . import charts, exports, selectors, services
+from . import exports, selectors, services
 from .forms import AttendanceForm, CheckInForm, HideAnswerForm, RatingForm, SurveyForm
 from .models import Activity, Answer, EvaluationRound, Participation, Survey
 from .permissions import area_q, builds_survey, is_engaged_evaluator, sees_report
