@@ -67,3 +67,9 @@ def short_text(value, places=PLACES):
     if decimal_separator in text:
         text = text.rstrip("0").rstrip(decimal_separator)
     return text
+
+
+def percent(part, whole):
+    """`part` as a percentage of `whole`, to two decimals (the selectors' precision); None when
+    `whole` is nothing."""
+    return round(100 * part / whole, 2) if whole else None
