@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 
 from civic import dashboard_tables
 from core import charts, figures
-from tests.civic.test_dashboard import _grow, town  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize(
