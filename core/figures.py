@@ -21,6 +21,11 @@ MEAN_PLACES = 2
 NONE_TEXT = "–"
 
 
+def percent(part, whole):
+    """`part` as a percentage of `whole`, computed to two decimals; None of nothing (whole 0)."""
+    return round(100 * part / whole, 2) if whole else None
+
+
 def rounded(value, places=PLACES):
     """`value` as a Decimal rounded half up to `places` decimals; None stays None.
 
@@ -67,9 +72,3 @@ def short_text(value, places=PLACES):
     if decimal_separator in text:
         text = text.rstrip("0").rstrip(decimal_separator)
     return text
-
-
-def percent(part, whole):
-    """`part` as a percentage of `whole`, to two decimals (the selectors' precision); None when
-    `whole` is nothing."""
-    return round(100 * part / whole, 2) if whole else None
