@@ -2,12 +2,21 @@
 what a role allows is computed here by predicates that pages, admin and API all call.
 
 A predicate takes (user, obj) where obj is a Community or anything that leads to one
-through `community_of`. Predicates compose with |, & and ~ the way adhocracy4's rules do.
+through `community_of`. Predicates compose with |, & and ~ the way adhocracy4's rules do;
+the table every app registers its rules into, and `can`, are the kernel's (core/rules.py).
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+
+from core.rules import (  # noqa: F401  (can and register_rule: the apps ask them here)
+    Predicate,
+    can,
+    predicate,
+    register_rule,
+    register_rules,
+)
 
 from .models import (
     Community,
@@ -131,31 +140,6 @@ def community_of(obj):
     return getattr(obj, "community", None)
 
 
-class Predicate:
-    def __init__(self, fn, name=None):
-        self.fn = fn
-        self.name = name or fn.__name__
-
-    def __call__(self, user, obj=None):
-        return bool(self.fn(user, obj))
-
-    def __or__(self, other):
-        return Predicate(lambda u, o: self(u, o) or other(u, o), f"({self.name} | {other.name})")
-
-    def __and__(self, other):
-        return Predicate(lambda u, o: self(u, o) and other(u, o), f"({self.name} & {other.name})")
-
-    def __invert__(self):
-        return Predicate(lambda u, o: not self(u, o), f"~{self.name}")
-
-    def __repr__(self):
-        return f"<Predicate {self.name}>"
-
-
-def predicate(fn):
-    return Predicate(fn)
-
-
 def _community_id(obj):
     if isinstance(obj, int):
         return obj
@@ -238,7 +222,7 @@ def contact_visible_q(viewer, prefix=""):
 
 
 # What each role may do. Keys are the actions pages, admin and API ask about.
-RULES = {
+COMMUNITY_RULES = {
     "community.view": Predicate(lambda u, o: True, "anyone"),
     "community.create": is_superuser,
     "community.change": is_staff_of | is_superuser,
@@ -253,15 +237,7 @@ RULES = {
     "dashboard.view": is_official | is_superuser,
 }
 
-
-def register_rule(action, rule):
-    if action in RULES:
-        raise ValueError(f"Rule {action!r} is already registered.")
-    RULES[action] = rule
-
-
-def can(user, action, obj=None):
-    return RULES[action](user, obj)
+register_rules(COMMUNITY_RULES)
 
 
 # Querysets scoped to a user, for lists, the admin and the API.
@@ -280,3 +256,38 @@ def community_scope_q(user, prefix=""):
 
 def communities_in_scope(user):
     return Community.objects.filter(community_scope_q(user))
+
+
+class CommunityKeyScope:
+    """The communities app's answers for apps that keep a community as a bare integer key
+    (core/scopes.py): notifications' notices."""
+
+    def runs(self, user, key):
+        return key is not None and (is_staff_of(user, key) or is_superuser(user, key))
+
+    def watches(self, user, key):
+        if key is None:
+            return False
+        roles = roles_for(user)
+        if roles.superuser or key in roles.staff_of:
+            return True
+        if not roles.is_official:
+            return False
+        place = Community.objects.filter(pk=key).values_list("street_id", "street__district_id").first()
+        return place is not None and roles.oversees(*place)
+
+    def watched_q(self, user, field):
+        roles = roles_for(user)
+        if roles.superuser:
+            return Q()
+        if not roles.is_official:
+            return Q(**{f"{field}__in": sorted(roles.staff_of)})
+        return Q(**{f"{field}__in": communities_in_scope(user).values("pk")})
+
+    def name_expression(self, field):
+        return Subquery(Community.objects.filter(pk=OuterRef(field)).values("name")[:1])
+
+    def name(self, key):
+        if key is None:
+            return ""
+        return Community.objects.filter(pk=key).values_list("name", flat=True).first() or ""
