@@ -22,6 +22,7 @@ from .models import (
     Community,
     CommunityUserObjectPermission,
     DistrictUserObjectPermission,
+    Membership,
     Residency,
     StreetUserObjectPermission,
 )
@@ -126,9 +127,25 @@ def roles_for(user):
 
 
 def forget_roles(user):
-    """Drop the cached roles after a grant or revoke changed them."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached roles (and bodies) after a grant, a revoke or a post changed them."""
+    for attr in (_CACHE_ATTR, _BODIES_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+_BODIES_ATTR = "_civic_bodies"
+
+
+def bodies_of(user):
+    """The ids of the bodies a person currently sits on, loaded once per request when first
+    asked (owners of implementation tasks): not part of `roles_for`, which every page loads."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, _BODIES_ATTR, None)
+    if cached is None:
+        cached = frozenset(Membership.objects.current().filter(user=user).values_list("body_id", flat=True))
+        setattr(user, _BODIES_ATTR, cached)
+    return cached
 
 
 def community_of(obj):
@@ -195,6 +212,19 @@ def is_official(user, obj):
 
 
 @predicate
+def runs_a_community(user, obj):
+    """Committee staff of any community."""
+    return bool(roles_for(user).staff_of)
+
+
+@predicate
+def has_admin_account(user, obj):
+    """Django's own gate to the admin (an active staff account); communities.services keeps the
+    flag in step with the roles that work there."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+@predicate
 def is_live_residency(user, obj):
     """A residency still running (pending or verified) of an account that was not deleted."""
     return isinstance(obj, Residency) and obj.status in Residency.ACTIVE and obj.user.deleted_at is None
@@ -221,20 +251,24 @@ def contact_visible_q(viewer, prefix=""):
     )
 
 
+# The committee staff of the object's community (or a superuser): what every app's rules
+# call running a community.
+runs_community = is_staff_of | is_superuser
+
 # What each role may do. Keys are the actions pages, admin and API ask about.
 COMMUNITY_RULES = {
-    "community.view": Predicate(lambda u, o: True, "anyone"),
     "community.create": is_superuser,
-    "community.change": is_staff_of | is_superuser,
-    "community.view_residents": is_staff_of | is_official_over | is_superuser,
-    "residency.verify": is_staff_of | is_superuser,
+    "community.change": runs_community,
+    "residency.verify": runs_community,
     # The resident's phone on a residency row: only while it runs, for its community's staff.
-    "residency.contact": is_own_residency | (is_live_residency & (is_staff_of | is_superuser)),
+    "residency.contact": is_own_residency | (is_live_residency & runs_community),
     "residency.request": is_authenticated,
-    "body.change": is_staff_of | is_superuser,
+    "body.change": runs_community,
     "role.grant_staff": is_superuser,
     "role.grant_official": is_superuser,
     "dashboard.view": is_official | is_superuser,
+    # The staff workspace: the roles that work in the admin, with an account it lets in.
+    "admin.open": (runs_a_community | is_official | is_evaluator | is_superuser) & has_admin_account,
 }
 
 register_rules(COMMUNITY_RULES)
@@ -263,7 +297,7 @@ class CommunityKeyScope:
     (core/scopes.py): notifications' notices."""
 
     def runs(self, user, key):
-        return key is not None and (is_staff_of(user, key) or is_superuser(user, key))
+        return key is not None and runs_community(user, key)
 
     def watches(self, user, key):
         if key is None:
