@@ -8,14 +8,25 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
 from core import attempts
 from surveys import services
 from surveys.models import Attendance
-from tests.surveys.conftest import _english, api_client, city, client  # noqa: F401  (fixtures: English, the city)
-from tests.surveys.test_activities import publish
+from tests.fixtures.city import publish
+from tests.fixtures.language import in_english
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+@pytest.fixture
+def client(client):
+    return in_english(client)
+
+
+@pytest.fixture
+def api_client(api_client):
+    return in_english(api_client)
 
 
 def wrong(activity):
@@ -69,7 +80,7 @@ def test_the_count_is_in_the_shared_cache(city, settings):
     activity = publish(city)
     with time_machine.travel(activity.starts_at, tick=False):
         for _ in range(services.CHECK_IN_ATTEMPTS):
-            with pytest.raises(services.ValidationError):
+            with pytest.raises(ValidationError):
                 services.attendance_check_in(actor=city.resident, activity=activity, code=wrong(activity))
         elsewhere = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
         (key,) = elsewhere.keys(f"*attempts:check-in:{activity.pk}:{city.resident.pk}:*")
