@@ -66,3 +66,18 @@ def test_lists_hold_what_the_rule_lets_one_see(people, notices, role):
     assert listed == {n for n in notices.values() if can(user, "notice.view", n)}
     deliveries = set(Delivery.objects.filter(watched_q(user, "notice__")).values_list("notice", flat=True))
     assert deliveries == {n.pk for n in listed}
+
+
+def test_the_admin_names_and_finds_a_notice_by_its_community(client, people, notices, community, other_community):
+    client.force_login(people["district_official"])
+    listing = client.get("/admin/notifications/notice/")
+    assert listing.status_code == 200
+    assert [n.community_name for n in listing.context["cl"].result_list] == [community.name]
+    client.force_login(people["superuser"])
+    found = client.get("/admin/notifications/notice/", {"q": other_community.name})
+    assert [n.pk for n in found.context["cl"].result_list] == [notices["other"].pk]
+    opened = client.get(f"/admin/notifications/notice/{notices['own'].pk}/change/")
+    assert opened.status_code == 200 and community.name in opened.content.decode()
+    # Another community's notice is not there for its staff to open.
+    client.force_login(people["staff"])
+    assert client.get(f"/admin/notifications/notice/{notices['other'].pk}/change/").status_code == 302
