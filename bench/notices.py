@@ -114,7 +114,7 @@ def staff_for(community):
 
 
 def clean(community):
-    notices = Notice.objects.filter(community=community)
+    notices = Notice.objects.filter(community_key=community.pk)
     Delivery.objects.filter(notice__in=notices).delete()
     notices.delete()
 
@@ -140,7 +140,7 @@ def fan_out(community, staff):
     started = time.perf_counter()
     deliberation_services.meeting_schedule(actor=staff, community=community, starts_at=starts_at, location="社区议事厅")
     tasks.dispatch.apply()
-    notice = Notice.objects.get(community=community)
+    notice = Notice.objects.get(community_key=community.pk)
     pending = Delivery.objects.filter(notice=notice, channel=Delivery.Channel.IN_APP).exclude(
         status=Delivery.Status.SENT
     )

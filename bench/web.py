@@ -652,7 +652,7 @@ def time_fan_out(community, staff):
     )
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        notice = Notice.objects.filter(community=community, status=Notice.Status.DISPATCHED).first()
+        notice = Notice.objects.filter(community_key=community.pk, status=Notice.Status.DISPATCHED).first()
         in_app = Delivery.objects.filter(notice=notice, channel=Delivery.Channel.IN_APP)
         if notice is not None and not in_app.exclude(status=Delivery.Status.SENT).exists():
             return in_app.count(), time.perf_counter() - started

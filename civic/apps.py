@@ -8,7 +8,9 @@ class CivicConfig(AppConfig):
 
     def ready(self):
         from communities import signup_confirm
+        from communities.roles import OFFICIALS_GROUP, STAFF_GROUP, extend_group
         from core import tokens  # noqa: F401  (tokens end on a password change)
+        from notifications import permissions as notice_permissions
 
         from . import (
             checks,  # noqa: F401  (deploy checks)
@@ -19,3 +21,6 @@ class CivicConfig(AppConfig):
         home.connect()
 
         signup_confirm.register_phone_code_sender(sms_login.send_signup_code)
+        # notifications knows no roles: staff open their communities' outbox, officials read it.
+        extend_group(STAFF_GROUP, notice_permissions.RUN_PERMS)
+        extend_group(OFFICIALS_GROUP, notice_permissions.WATCH_PERMS)

@@ -9,7 +9,7 @@ One query per line (meetings: one for the week), whatever the number of communit
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -19,6 +19,7 @@ from communities.models import Residency
 from communities.permissions import community_scope_q, roles_for
 from deliberation import clock
 from deliberation.models import AgendaItem, Attendance, Comment, CommentReport, Meeting, Objection, Topic, Vote
+from notifications import permissions as notice_permissions
 from notifications.models import Delivery
 
 
@@ -109,9 +110,7 @@ def work_queue(user, now=None):
     failed = Delivery.Status.FAILED
     add(
         _("Notice deliveries that failed"),
-        Delivery.objects.filter(
-            community_scope_q(user, "notice__community__") if not roles.superuser else Q(), status=failed
-        ),
+        Delivery.objects.filter(notice_permissions.watched_q(user, "notice__"), status=failed),
         status__exact=failed,
     )
     return lines

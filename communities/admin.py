@@ -376,18 +376,20 @@ class RoleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["user"]
     search_fields = ["user__username", "user__display_name"]
     codenames = ()
+    # Who grants and revokes the role (permissions.RULES).
+    grant_rule = ""
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return can(request.user, self.grant_rule)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return can(request.user, self.grant_rule)
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return can(request.user, self.grant_rule)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return can(request.user, self.grant_rule)
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -433,6 +435,7 @@ class RoleAdmin(ServiceAdminMixin, admin.ModelAdmin):
 @admin.register(CommunityUserObjectPermission)
 class CommunityRoleAdmin(RoleAdmin):
     codenames = (MANAGE_COMMUNITY,)
+    grant_rule = "role.grant_staff"
     list_filter = ["permission"]
     autocomplete_fields = ["user", "content_object"]
 
@@ -446,6 +449,7 @@ class CommunityRoleAdmin(RoleAdmin):
 @admin.register(StreetUserObjectPermission)
 class StreetRoleAdmin(RoleAdmin):
     codenames = (OVERSEE_STREET,)
+    grant_rule = "role.grant_official"
 
     def grant(self, actor, user, street):
         services.official_grant(actor=actor, user=user, street=street)
@@ -457,6 +461,7 @@ class StreetRoleAdmin(RoleAdmin):
 @admin.register(DistrictUserObjectPermission)
 class DistrictRoleAdmin(RoleAdmin):
     codenames = (OVERSEE_DISTRICT,)
+    grant_rule = "role.grant_official"
 
     def grant(self, actor, user, district):
         services.official_grant(actor=actor, user=user, district=district)

@@ -15,11 +15,17 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities")
 
     def ready(self):
+        from core.scopes import register_community_scope
+
         from . import dashboard
         from .models import Community, District, Street
+        from .permissions import CommunityKeyScope
         from .roles import sync_role_groups
 
         dashboard.register()
+        # Apps that must not import this one (notifications) name a community by its key.
+        register_community_scope(CommunityKeyScope())
+
         post_migrate.connect(sync_role_groups, dispatch_uid="communities.sync_role_groups")
         # The directory's cached page for anonymous visitors is replaced when a place changes.
         for model in (Community, Street, District):

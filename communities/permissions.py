@@ -2,17 +2,27 @@
 what a role allows is computed here by predicates that pages, admin and API all call.
 
 A predicate takes (user, obj) where obj is a Community or anything that leads to one
-through `community_of`. Predicates compose with |, & and ~ the way adhocracy4's rules do.
+through `community_of`. Predicates compose with |, & and ~ the way adhocracy4's rules do;
+the table every app registers its rules into, and `can`, are the kernel's (core/rules.py).
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+
+from core.rules import (  # noqa: F401  (can and register_rule: the apps ask them here)
+    Predicate,
+    can,
+    predicate,
+    register_rule,
+    register_rules,
+)
 
 from .models import (
     Community,
     CommunityUserObjectPermission,
     DistrictUserObjectPermission,
+    Membership,
     Residency,
     StreetUserObjectPermission,
 )
@@ -117,9 +127,25 @@ def roles_for(user):
 
 
 def forget_roles(user):
-    """Drop the cached roles after a grant or revoke changed them."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached roles (and bodies) after a grant, a revoke or a post changed them."""
+    for attr in (_CACHE_ATTR, _BODIES_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+_BODIES_ATTR = "_civic_bodies"
+
+
+def bodies_of(user):
+    """The ids of the bodies a person currently sits on, loaded once per request when first
+    asked (owners of implementation tasks): not part of `roles_for`, which every page loads."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, _BODIES_ATTR, None)
+    if cached is None:
+        cached = frozenset(Membership.objects.current().filter(user=user).values_list("body_id", flat=True))
+        setattr(user, _BODIES_ATTR, cached)
+    return cached
 
 
 def community_of(obj):
@@ -129,31 +155,6 @@ def community_of(obj):
     if isinstance(obj, Community):
         return obj
     return getattr(obj, "community", None)
-
-
-class Predicate:
-    def __init__(self, fn, name=None):
-        self.fn = fn
-        self.name = name or fn.__name__
-
-    def __call__(self, user, obj=None):
-        return bool(self.fn(user, obj))
-
-    def __or__(self, other):
-        return Predicate(lambda u, o: self(u, o) or other(u, o), f"({self.name} | {other.name})")
-
-    def __and__(self, other):
-        return Predicate(lambda u, o: self(u, o) and other(u, o), f"({self.name} & {other.name})")
-
-    def __invert__(self):
-        return Predicate(lambda u, o: not self(u, o), f"~{self.name}")
-
-    def __repr__(self):
-        return f"<Predicate {self.name}>"
-
-
-def predicate(fn):
-    return Predicate(fn)
 
 
 def _community_id(obj):
@@ -211,6 +212,19 @@ def is_official(user, obj):
 
 
 @predicate
+def runs_a_community(user, obj):
+    """Committee staff of any community."""
+    return bool(roles_for(user).staff_of)
+
+
+@predicate
+def has_admin_account(user, obj):
+    """Django's own gate to the admin (an active staff account); communities.services keeps the
+    flag in step with the roles that work there."""
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
+@predicate
 def is_live_residency(user, obj):
     """A residency still running (pending or verified) of an account that was not deleted."""
     return isinstance(obj, Residency) and obj.status in Residency.ACTIVE and obj.user.deleted_at is None
@@ -237,31 +251,27 @@ def contact_visible_q(viewer, prefix=""):
     )
 
 
+# The committee staff of the object's community (or a superuser): what every app's rules
+# call running a community.
+runs_community = is_staff_of | is_superuser
+
 # What each role may do. Keys are the actions pages, admin and API ask about.
-RULES = {
-    "community.view": Predicate(lambda u, o: True, "anyone"),
+COMMUNITY_RULES = {
     "community.create": is_superuser,
-    "community.change": is_staff_of | is_superuser,
-    "community.view_residents": is_staff_of | is_official_over | is_superuser,
-    "residency.verify": is_staff_of | is_superuser,
+    "community.change": runs_community,
+    "residency.verify": runs_community,
     # The resident's phone on a residency row: only while it runs, for its community's staff.
-    "residency.contact": is_own_residency | (is_live_residency & (is_staff_of | is_superuser)),
+    "residency.contact": is_own_residency | (is_live_residency & runs_community),
     "residency.request": is_authenticated,
-    "body.change": is_staff_of | is_superuser,
+    "body.change": runs_community,
     "role.grant_staff": is_superuser,
     "role.grant_official": is_superuser,
     "dashboard.view": is_official | is_superuser,
+    # The staff workspace: the roles that work in the admin, with an account it lets in.
+    "admin.open": (runs_a_community | is_official | is_evaluator | is_superuser) & has_admin_account,
 }
 
-
-def register_rule(action, rule):
-    if action in RULES:
-        raise ValueError(f"Rule {action!r} is already registered.")
-    RULES[action] = rule
-
-
-def can(user, action, obj=None):
-    return RULES[action](user, obj)
+register_rules(COMMUNITY_RULES)
 
 
 # Querysets scoped to a user, for lists, the admin and the API.
@@ -280,3 +290,38 @@ def community_scope_q(user, prefix=""):
 
 def communities_in_scope(user):
     return Community.objects.filter(community_scope_q(user))
+
+
+class CommunityKeyScope:
+    """The communities app's answers for apps that keep a community as a bare integer key
+    (core/scopes.py): notifications' notices."""
+
+    def runs(self, user, key):
+        return key is not None and runs_community(user, key)
+
+    def watches(self, user, key):
+        if key is None:
+            return False
+        roles = roles_for(user)
+        if roles.superuser or key in roles.staff_of:
+            return True
+        if not roles.is_official:
+            return False
+        place = Community.objects.filter(pk=key).values_list("street_id", "street__district_id").first()
+        return place is not None and roles.oversees(*place)
+
+    def watched_q(self, user, field):
+        roles = roles_for(user)
+        if roles.superuser:
+            return Q()
+        if not roles.is_official:
+            return Q(**{f"{field}__in": sorted(roles.staff_of)})
+        return Q(**{f"{field}__in": communities_in_scope(user).values("pk")})
+
+    def name_expression(self, field):
+        return Subquery(Community.objects.filter(pk=OuterRef(field)).values("name")[:1])
+
+    def name(self, key):
+        if key is None:
+            return ""
+        return Community.objects.filter(pk=key).values_list("name", flat=True).first() or ""

@@ -424,7 +424,7 @@ def register():
     meeting_kind = {
         "subject_model": Meeting,
         "recipients": meeting_recipients,
-        "community": lambda meeting: meeting.community,
+        "community_key": lambda meeting: meeting.community_id,
         "subject_key": "meeting",
     }
     registry.register(
@@ -462,7 +462,7 @@ def register():
             recipients=topic_recipients,
             content=step_changed_content,
             channels=(IN_APP, EMAIL),
-            community=lambda topic: topic.community,
+            community_key=lambda topic: topic.community_id,
             subject_key="topic",
         )
     )
@@ -473,7 +473,7 @@ def register():
             subject_model=Objection,
             recipients=objection_recipients,
             content=objection_answered_content,
-            community=lambda objection: objection.topic.community,
+            community_key=lambda objection: objection.topic.community_id,
             subject_key="objection",
         )
     )
@@ -486,7 +486,7 @@ def register():
             content=overdue_digest_content,
             is_current=_still_overdue,
             channels=(IN_APP, EMAIL),
-            community=lambda community: community,
+            community_key=lambda community: community.pk,
             subject_key="community",
         )
     )

@@ -6,15 +6,14 @@ and API ask one question, `can(user, action, obj)`, whatever app the object come
 one step to the next is part of the workflow table (workflow.TRANSITIONS), not here.
 """
 
-from communities.models import Membership
 from communities.permissions import (
+    bodies_of,
     is_council_member_of,
-    is_official_over,
     is_resident_of,
     is_staff_of,
-    is_superuser,
     predicate,
     register_rule,
+    runs_community,
 )
 
 from .workflow import by_staff, is_author
@@ -26,7 +25,7 @@ def owns_task(user, task):
         return False
     if task.owner_user_id is not None:
         return task.owner_user_id == user.pk
-    return Membership.objects.current().filter(body_id=task.owner_body_id, user=user).exists()
+    return task.owner_body_id in bodies_of(user)
 
 
 @predicate
@@ -34,7 +33,6 @@ def supervises_task(user, task):
     return user.is_authenticated and task.supervisor_id == user.pk
 
 
-runs_community = is_staff_of | is_superuser
 takes_part = is_resident_of | is_staff_of | is_council_member_of
 
 DELIBERATION_RULES = {
@@ -43,7 +41,6 @@ DELIBERATION_RULES = {
     "topic.advance": by_staff,
     "topic.withdraw": is_author,
     "topic.manage": runs_community,
-    "topic.view_internal": runs_community | is_official_over,
     "comment.post": takes_part,
     "comment.report": takes_part,
     "comment.moderate": runs_community,

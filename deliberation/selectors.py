@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import BodyKind, Membership
-from communities.permissions import can, community_scope_q
+from communities.permissions import bodies_of, can, community_scope_q
 
 from . import clock, dashboard, trail
 from .models import (
@@ -327,9 +327,10 @@ def topic_agenda(topic):
 def topic_progress(topic):
     """Tasks with owners, supervisors and reports, and the topic's overall progress (2 queries)."""
     reports = ProgressReport.objects.select_related("reported_by").order_by("created_at", "pk")
+    # Through the topic's manager: each task knows its topic (and community) without a query,
+    # which the rules (`task.report`) ask of it.
     tasks = list(
-        Task.objects.filter(topic=topic)
-        .select_related("owner_body", "owner_user", "supervisor")
+        topic.tasks.select_related("owner_body", "owner_user", "supervisor")
         .prefetch_related(Prefetch("reports", queryset=reports))
         .order_by("due_date", "pk")
     )
@@ -558,9 +559,7 @@ def meetings_of(community, *, upcoming, now=None):
 
 def body_ids_of(user):
     """The bodies a person currently sits on (owners of implementation tasks)."""
-    if user is None or not user.is_authenticated:
-        return set()
-    return set(Membership.objects.current().filter(user=user).values_list("body_id", flat=True))
+    return set(bodies_of(user))
 
 
 def comment_as_seen_by(comment, user, now=None):

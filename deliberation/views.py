@@ -272,19 +272,8 @@ def _topic_page(request, topic, *, status=200, forms=None):
         topic.evaluation_ends_at is None or now < topic.evaluation_ends_at
     )
     reporting = topic.step == Step.IMPLEMENT
-    body_ids = selectors.body_ids_of(user) if reporting and progress["tasks"] else set()
     for task in progress["tasks"]:
-        task.may_report = (
-            reporting
-            and not task.is_done
-            and user.is_authenticated
-            and (
-                runs
-                or task.owner_user_id == user.pk
-                or task.supervisor_id == user.pk
-                or (task.owner_body_id is not None and task.owner_body_id in body_ids)
-            )
-        )
+        task.may_report = reporting and not task.is_done and can(user, "task.report", task)
     comment_form = forms.get("comment") or CommentForm()
     step_labels, outcome_labels = dict(Step.choices), dict(Outcome.choices)
     for change in history:

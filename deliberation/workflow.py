@@ -17,7 +17,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from communities.permissions import Predicate, is_staff_of, is_superuser, predicate
+from communities.permissions import Predicate, predicate, runs_community
 
 
 class Step(models.TextChoices):
@@ -85,7 +85,8 @@ def is_author(user, topic):
     return bool(user is not None and user.is_authenticated and topic is not None and topic.raised_by_id == user.pk)
 
 
-by_staff = Predicate(lambda user, topic: is_staff_of(user, topic) or is_superuser(user, topic), "by_staff")
+# The name keys WHO_LABEL: the rule is communities' runs_community.
+by_staff = Predicate(runs_community.fn, "by_staff")
 by_author = is_author
 
 WHO_LABEL = {

@@ -324,9 +324,7 @@ class AnnouncementAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return format_html_join("", '<p><a href="{}">{}</a> ({})</p>', rows) or "—"
 
     def has_add_permission(self, request):
-        roles = roles_for(request.user)
-        allowed = roles.superuser or roles.staff_of or roles.is_official
-        return bool(allowed) and super().has_add_permission(request)
+        return can(request.user, "announcement.add") and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -72,7 +72,7 @@ def emergency_changed(announcement):
         kind=EMERGENCY,
         subject=announcement,
         due_at=max(announcement.publish_at, timezone.now()),
-        community=announcement.community,
+        community_key=announcement.community_id,
     )
 
 
@@ -92,7 +92,7 @@ def register():
             content=emergency_content,
             is_current=still_holds,
             channels=(IN_APP, SMS),
-            community=lambda announcement: announcement.community,
+            community_key=lambda announcement: announcement.community_id,
             subject_key="announcement",
         )
     )

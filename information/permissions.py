@@ -49,6 +49,13 @@ def may_publish_to(user, obj):
 
 
 @predicate
+def publishes_somewhere(user, obj):
+    """Staff and officials publish to the area they serve (the admin's add button)."""
+    roles = roles_for(user)
+    return roles.superuser or bool(roles.staff_of) or roles.is_official
+
+
+@predicate
 def oversees_area(user, obj):
     """Officials over the area (a community's announcements are theirs to watch too)."""
     roles = roles_for(user)
@@ -83,6 +90,7 @@ def is_public(user, obj):
 runs_body = Predicate(lambda user, obj: is_staff_of(user, _body_community(obj)) or is_superuser(user, obj), "runs_body")
 
 INFORMATION_RULES = {
+    "announcement.add": publishes_somewhere,
     "announcement.publish": may_publish_to,
     "announcement.change": may_publish_to,
     "announcement.view_reads": may_publish_to | oversees_area,

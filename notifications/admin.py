@@ -1,5 +1,8 @@
 """Notices and their deliveries for staff (their communities) and officials (those they
-oversee): read-only, with status filters and counts, and a resend of failed deliveries."""
+oversee): read-only, with status filters and counts, and a resend of failed deliveries.
+
+Whose rows these are is the rules' (permissions.py): a notice names its community by a key,
+and its name comes from the resolver the communities app registers (core/scopes.py)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -8,9 +11,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from communities.admin import CommunityScopedAdmin
+from core.rules import can
+from core.scopes import community_scope
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import Delivery, Notice
 from .registry import registry
 
@@ -29,8 +33,19 @@ class KindFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyAdmin(CommunityScopedAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.ALWAYS
+    # The lookup from the model to its Notice ("" for Notice itself).
+    notice_path = ""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.watched_q(request.user, self.notice_path))
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        return can(request.user, "notice.view", obj)
 
     def has_add_permission(self, request):
         return False
@@ -45,13 +60,11 @@ class ReadOnlyAdmin(CommunityScopedAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(ReadOnlyAdmin):
-    community_path = "community"
-    change_rule = "notice.view"
     list_display = [
         "pk",
         "kind_display",
         "title_display",
-        "community",
+        "community_display",
         "due_at",
         "status",
         "short_notice",
@@ -62,14 +75,13 @@ class NoticeAdmin(ReadOnlyAdmin):
     ]
     list_display_links = ["pk", "title_display"]
     list_filter = ["status", KindFilter, "short_notice", "due_at"]
-    list_select_related = ["community"]
-    search_fields = ["=id", "=subject_id", "community__name"]
+    search_fields = ["=id", "=subject_id", "community_name"]
     date_hierarchy = "due_at"
     readonly_fields = [
         "kind",
         "subject_type",
         "subject_id",
-        "community",
+        "community_display",
         "due_at",
         "status",
         "short_notice",
@@ -85,7 +97,14 @@ class NoticeAdmin(ReadOnlyAdmin):
     ]
 
     def get_queryset(self, request):
-        return selectors.with_delivery_counts(super().get_queryset(request))
+        queryset = (
+            super().get_queryset(request).annotate(community_name=community_scope().name_expression("community_key"))
+        )
+        return selectors.with_delivery_counts(queryset)
+
+    @admin.display(description=_("community"), ordering="community_name")
+    def community_display(self, notice):
+        return notice.community_name or "-"
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_display(self, notice):
@@ -122,8 +141,7 @@ class NoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    community_path = "notice__community"
-    change_rule = "delivery.resend"
+    notice_path = "notice__"
     list_display = [
         "pk",
         "notice_link",
@@ -167,7 +185,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Resend the selected failed deliveries"), permissions=["change"])
     def resend_failed(self, request, queryset):
-        deliveries = list(queryset.select_related("notice__community"))
+        deliveries = list(queryset.select_related("notice"))
         try:
             count = services.deliveries_resend(actor=request.user, deliveries=deliveries)
         except PermissionDenied as exc:

@@ -16,8 +16,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.models import Community
-
 from .registry import CHANNEL_LABELS, registry
 
 
@@ -33,10 +31,10 @@ class Notice(models.Model):
     )
     subject_id = models.PositiveBigIntegerField(_("about (id)"), null=True, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
-    # Lets staff and officials see the notices of the communities they run or oversee.
-    community = models.ForeignKey(
-        Community, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("community")
-    )
+    # Lets staff and officials see the notices of the communities they run or oversee. A bare
+    # key, not a foreign key: this app imports no other; the communities app answers for it
+    # through core.scopes (who runs it, who watches over it, its name).
+    community_key = models.PositiveIntegerField(_("community"), null=True, blank=True, db_index=True)
     due_at = models.DateTimeField(_("due at"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     short_notice = models.BooleanField(

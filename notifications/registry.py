@@ -12,7 +12,7 @@ AppConfig.ready(), the way apps register their models with the Django admin:
         recipients=meeting_recipients,      # (subject, notice) -> QuerySet of users
         content=meeting_content,            # (subject, notice) -> Content, in the active language
         is_current=meeting_still_holds,     # (subject, notice) -> bool, checked when due
-        community=lambda meeting: meeting.community,
+        community_key=lambda meeting: meeting.community_id,
     ))
 
 Apps may also name subjects people can follow (`register_followable`) and kinds planned
@@ -58,7 +58,9 @@ class NoticeKind:
     subject_model: type | None = None
     channels: tuple = ALL_CHANNELS
     is_current: Callable | None = None
-    community: Callable | None = None
+    # The id of the community the subject belongs to (subject -> int or None): its staff and
+    # officials see the notice in the admin.
+    community_key: Callable | None = None
     # The API names a notice's subject by this key (e.g. "meeting": the meeting's id).
     subject_key: str = ""
 

@@ -33,7 +33,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from communities.permissions import can
+from core.rules import can
 
 from . import channels
 from .models import Delivery, Follow, Notice
@@ -86,11 +86,12 @@ def _dispatch_soon(due_at, moment):
 
 # Scheduling
 @transaction.atomic
-def notice_schedule(*, kind, subject=None, due_at=None, params=None, short_notice=False, key=None, community=None):
+def notice_schedule(*, kind, subject=None, due_at=None, params=None, short_notice=False, key=None, community_key=None):
     """Record that a notice of `kind` about `subject` is due at `due_at` (now when None).
 
     Call it inside the transaction of the change that calls for the notice. With a `key`,
     the notice exists once per kind and key: a second call returns the first notice.
+    `community_key` (a community's id) overrides the one the kind finds for the subject.
     """
     return _schedule(
         kind=kind,
@@ -99,20 +100,20 @@ def notice_schedule(*, kind, subject=None, due_at=None, params=None, short_notic
         params=params,
         short_notice=short_notice,
         key=key,
-        community=community,
+        community_key=community_key,
     )[0]
 
 
-def _schedule(*, kind, subject, due_at, params, short_notice, key, community):
+def _schedule(*, kind, subject, due_at, params, short_notice, key, community_key):
     notice_kind = registry.get(kind)
     moment = timezone.now()
-    if community is None and subject is not None and notice_kind.community is not None:
-        community = notice_kind.community(subject)
+    if community_key is None and subject is not None and notice_kind.community_key is not None:
+        community_key = notice_kind.community_key(subject)
     fields = {
         "kind": kind,
         "subject_type": ContentType.objects.get_for_model(subject) if subject is not None else None,
         "subject_id": subject.pk if subject is not None else None,
-        "community": community,
+        "community_key": community_key,
         "due_at": due_at or moment,
         "params": params or {},
         "short_notice": short_notice,
@@ -409,7 +410,7 @@ def _attempt_failed(delivery, error, transient, report):
 @transaction.atomic
 def deliveries_resend(*, actor, deliveries):
     """Queue failed deliveries again (from the admin). A sent delivery is never sent twice."""
-    ids = [d.pk for d in deliveries if can(actor, "delivery.resend", d.notice.community)]
+    ids = [d.pk for d in deliveries if can(actor, "delivery.resend", d)]
     if len(ids) != len(deliveries):
         raise PermissionDenied(_("You may resend only the notices of communities you run."))
     moment = timezone.now()
@@ -516,7 +517,7 @@ def daily_notices_plan(*, now=None):
                     params=None,
                     short_notice=False,
                     key=key,
-                    community=None,
+                    community_key=None,
                 )
             created += was_created
     return created

@@ -20,7 +20,7 @@ from communities.permissions import can, roles_for
 from . import selectors, services
 from .filters import ActivityFilter, SurveyFilter
 from .models import Answer, Engagement, EvaluationRound, Survey
-from .permissions import area_q, builds_survey, sees_report
+from .permissions import moderates_answers_of, ranking_rows_seen_by, require_results, results_communities, sees_report
 from .serializers import (
     ActivityAttendanceResultSerializer,
     ActivitySerializer,
@@ -45,7 +45,6 @@ from .serializers import (
     SurveyResultsSerializer,
     SurveySerializer,
 )
-from .views import visible_rows
 
 CONFLICT = OpenApiResponse(description="The state forbids it (closed, already done, full); `detail` says why.")
 FORBIDDEN = OpenApiResponse(description="Not allowed for this person.")
@@ -56,13 +55,7 @@ def _results_communities(request, survey):
     raw = request.query_params.get("community")
     if not raw:
         return None
-    roles = roles_for(request.user)
-    allowed = (
-        survey.communities().filter(area_q(request.user))
-        if (roles.superuser or roles.staff_of or roles.is_official or roles.evaluator)
-        else Community.objects.none()
-    )
-    if not raw.isdigit() or not allowed.filter(pk=raw).exists():
+    if not raw.isdigit() or not results_communities(request.user, survey).filter(pk=raw).exists():
         raise exceptions.ValidationError({"community": [_("Choose a community of the survey within your area.")]})
     return Community.objects.filter(pk=raw)
 
@@ -119,18 +112,15 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated], filter_backends=[])
     def results(self, request, pk=None):
         survey = self.get_object()
-        if not can(request.user, "survey.results", survey):
-            if survey.state() != Survey.State.CLOSED and can(request.user, "survey.answer", survey):
-                raise PermissionDenied(_("Residents see the results once the survey has closed."))
-            raise PermissionDenied(_("You may not see the results of this survey."))
-        builds = builds_survey(request.user, survey)
-        staff_of = roles_for(request.user).staff_of
+        require_results(request.user, survey)
         results = selectors.survey_results(
-            survey, communities=_results_communities(request, survey), include_hidden=builds or bool(staff_of)
+            survey,
+            communities=_results_communities(request, survey),
+            include_hidden=can(request.user, "answer.see_hidden", survey),
         )
         for question in results["questions"]:
             for text in question.get("texts", ()):
-                text["can_hide"] = builds or text.pop("community_id") in staff_of
+                text["can_hide"] = moderates_answers_of(request.user, survey, text.pop("community_id"))
         return Response(results)
 
     @extend_schema(
@@ -347,7 +337,7 @@ class EvaluationRoundViewSet(
     def retrieve(self, request, pk=None):
         evaluation_round = self.get_object()
         _indicators, rows = selectors.round_ranking(evaluation_round)
-        evaluation_round.visible_ranking = visible_rows(request.user, evaluation_round, rows)
+        evaluation_round.visible_ranking = ranking_rows_seen_by(request.user, evaluation_round, rows)
         return Response(RoundDetailSerializer(evaluation_round).data)
 
     @extend_schema(

@@ -7,17 +7,23 @@ verified residents of the communities it covers. Staff, officials and evaluators
 evaluators for the area they are engaged for (an Engagement).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from communities.models import Community
 from communities.permissions import (
+    can,
     community_scope_q,
+    is_evaluator,
+    is_official,
     is_resident_of,
-    is_staff_of,
     is_superuser,
     predicate,
     register_rule,
     roles_for,
+    runs_a_community,
+    runs_community,
 )
 
 from .models import Engagement, Scope
@@ -140,10 +146,38 @@ def survey_closed(user, survey):
     return survey.is_closed
 
 
+def moderates_answers_of(user, survey, community_id):
+    """`answer.hide` for an answer known by its survey and its writer's community (the rows of
+    the results, which carry no Answer)."""
+    return builds_survey(user, survey) or community_id in roles_for(user).staff_of
+
+
 @predicate
 def moderates_answer(user, answer):
     """The survey's builders, and the staff of the community whose resident wrote the answer."""
-    return builds_survey(user, answer.question.survey) or answer.response.community_id in roles_for(user).staff_of
+    return moderates_answers_of(user, answer.question.survey, answer.response.community_id)
+
+
+@predicate
+def moderates_some_answers(user, survey):
+    """Builders of the survey and committee staff (of their residents' answers): they see the
+    hidden free-text answers in the results, marked as hidden."""
+    return builds_survey(user, survey) or bool(roles_for(user).staff_of)
+
+
+def require_results(user, survey):
+    """Refuse, with the reason, whoever may not see the survey's results (pages and API alike)."""
+    if can(user, "survey.results", survey):
+        return
+    if not survey.is_closed and can(user, "survey.answer", survey):
+        raise PermissionDenied(_("Residents see the results once the survey has closed."))
+    raise PermissionDenied(_("You may not see the results of this survey."))
+
+
+def results_communities(user, survey):
+    """The communities of the survey a person may narrow its results to: those of their area
+    (staff, officials, engaged evaluators); none for residents."""
+    return survey.communities().filter(area_q(user))
 
 
 # Activities
@@ -180,22 +214,34 @@ def round_published(user, evaluation_round):
 
 
 @predicate
+def holds_an_engagement(user, obj):
+    """An evaluator with a current engagement (anywhere)."""
+    return bool(engagements_for(user))
+
+
+@predicate
 def engages_evaluators(user, obj):
     return roles_for(user).superuser
 
-
-runs_community = is_staff_of | is_superuser
 
 SURVEY_RULES = {
     "survey.build": builds_survey,
     "survey.answer": answers_survey,
     "survey.results": is_superuser | builds_survey | works_within_scope | (answers_survey & survey_closed),
     "answer.hide": moderates_answer,
+    "answer.see_hidden": moderates_some_answers,
+    # The admin's add button: staff publish activities for the community they run.
+    "activity.add": runs_a_community | is_superuser,
     "activity.manage": runs_community,
     "activity.sign_up": is_resident_of,
     "activity.check_in": is_resident_of,
     "activity.rate": attended,
     "engagement.create": engages_evaluators,
+    # The list of evaluation rounds (the navigation's link): evaluators their own, officials and
+    # staff their area's published ones (selectors.rounds_for).
+    "round.browse": is_evaluator | is_official | runs_a_community | is_superuser,
+    # The admin's add buttons for rounds and their scores: engaged evaluators.
+    "evaluation.work": holds_an_engagement | is_superuser,
     "round.manage": is_engaged_evaluator | is_superuser,
     "round.view": is_engaged_evaluator | is_superuser | (oversees_round & round_published),
 }
@@ -204,6 +250,12 @@ SURVEY_RULES = {
 def register():
     for action, rule in SURVEY_RULES.items():
         register_rule(action, rule)
+
+
+def ranking_rows_seen_by(user, evaluation_round, rows):
+    """The ranking rows a person may see: all for the evaluator, their area's for officials,
+    their own community's for committee staff (published rounds only)."""
+    return [row for row in rows if sees_report(user, evaluation_round, row["community"])]
 
 
 def sees_report(user, evaluation_round, community):

@@ -28,7 +28,14 @@ from core.pagination import page_or_404
 from . import exports, selectors, services
 from .forms import AttendanceForm, CheckInForm, HideAnswerForm, RatingForm, SurveyForm
 from .models import Activity, Answer, EvaluationRound, Participation, Survey
-from .permissions import area_q, builds_survey, is_engaged_evaluator, sees_report
+from .permissions import (
+    builds_survey,
+    moderates_answers_of,
+    ranking_rows_seen_by,
+    require_results,
+    results_communities,
+    sees_report,
+)
 
 PAGE_SIZE = 20
 
@@ -118,11 +125,7 @@ def _login_url():
 
 def _results_scope(request, survey):
     """The communities the viewer may narrow the results to, and the one chosen (or None)."""
-    user = request.user
-    roles = roles_for(user)
-    choices = Community.objects.none()
-    if roles.superuser or roles.staff_of or roles.is_official or roles.evaluator:
-        choices = survey.communities().filter(area_q(user)).order_by("code")
+    choices = results_communities(request.user, survey).order_by("code")
     raw = request.GET.get("community")
     if not raw:
         return choices, None
@@ -133,14 +136,9 @@ def _results_scope(request, survey):
 
 
 def _results_for(request, survey, **kwargs):
-    user = request.user
-    if not can(user, "survey.results", survey):
-        if survey.state() != Survey.State.CLOSED and can(user, "survey.answer", survey):
-            raise PermissionDenied(_("Residents see the results once the survey has closed."))
-        raise PermissionDenied(_("You may not see the results of this survey."))
+    require_results(request.user, survey)
     choices, chosen = _results_scope(request, survey)
-    roles = roles_for(user)
-    moderates = builds_survey(user, survey) or bool(roles.staff_of)
+    moderates = can(request.user, "answer.see_hidden", survey)
     communities = Community.objects.filter(pk=chosen.pk) if chosen else None
     results = selectors.survey_results(survey, communities=communities, include_hidden=moderates, **kwargs)
     return results, choices, chosen, communities, moderates
@@ -155,12 +153,10 @@ def survey_results(request, survey_id):
         return _refused(request, str(denied))
     except ValidationError as error:
         return _refused(request, " ".join(error.messages), status=400)
-    builds = builds_survey(request.user, survey)
-    staff_of = roles_for(request.user).staff_of
     for question in results["questions"]:
         question["chart"] = _chart_for(question)
         for text in question.get("texts", ()):
-            text["can_hide"] = builds or text["community_id"] in staff_of
+            text["can_hide"] = moderates_answers_of(request.user, survey, text["community_id"])
     context = {
         "survey": survey,
         "results": results,
@@ -449,27 +445,11 @@ def _round_or_404(round_id):
     return evaluation_round
 
 
-def visible_rows(user, evaluation_round, rows):
-    """The ranking rows a person may see: all for the evaluator, their area's for officials,
-    their own community's for committee staff (published rounds only)."""
-    roles = roles_for(user)
-    if roles.superuser or is_engaged_evaluator(user, evaluation_round):
-        return rows
-    if not evaluation_round.is_published:
-        return []
-    return [
-        row
-        for row in rows
-        if row["community"].pk in roles.staff_of
-        or roles.oversees(row["community"].street_id, row["community"].street.district_id)
-    ]
-
-
 @login_required
 def round_detail(request, round_id):
     evaluation_round = _round_or_404(round_id)
     indicators, rows = selectors.round_ranking(evaluation_round)
-    shown = visible_rows(request.user, evaluation_round, rows)
+    shown = ranking_rows_seen_by(request.user, evaluation_round, rows)
     if not shown and not can(request.user, "round.view", evaluation_round):
         return _refused(request, _("You may not see this evaluation round."))
     context = {

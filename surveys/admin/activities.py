@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.admin import CommunityScopedAdmin, TypologyStageFilters
 from communities.models import Body
-from communities.permissions import roles_for
+from communities.permissions import can, roles_for
 from core.admin import ServiceAdminMixin, run_action, run_service
 
 from .. import services
@@ -101,9 +101,7 @@ class ActivityAdmin(ServiceAdminMixin, CommunityScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and (
-            request.user.is_superuser or bool(roles_for(request.user).staff_of)
-        )
+        return super().has_add_permission(request) and can(request.user, "activity.add")
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, District, Street
+from communities.permissions import can
 from core.admin import ServiceAdminMixin, run_service
 from core.errors import REFUSALS, refusal_messages
 
@@ -160,7 +161,7 @@ class SurveyAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and builds_survey(request.user, None)
+        return super().has_add_permission(request) and can(request.user, "survey.build")
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -246,9 +246,7 @@ class EvaluationRoundAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and (
-            request.user.is_superuser or bool(engagements_for(request.user))
-        )
+        return super().has_add_permission(request) and can(request.user, "evaluation.work")
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -519,9 +517,7 @@ class ScoreAdmin(ServiceAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and (
-            request.user.is_superuser or bool(engagements_for(request.user))
-        )
+        return super().has_add_permission(request) and can(request.user, "evaluation.work")
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

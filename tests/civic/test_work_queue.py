@@ -52,7 +52,9 @@ def waiting(community, admin_user, *, pending=1, held=1, reports=1, objections=1
     Meeting.objects.create(
         community=community, starts_at=timezone.now() - datetime.timedelta(days=8), location="议事厅"
     )
-    notice = Notice.objects.create(kind="deliberation.meeting_notice", community=community, due_at=timezone.now())
+    notice = Notice.objects.create(
+        kind="deliberation.meeting_notice", community_key=community.pk, due_at=timezone.now()
+    )
     for _ in range(failed):
         Delivery.objects.create(notice=notice, recipient=factories.UserFactory(), channel="sms", status="failed")
     Delivery.objects.create(notice=notice, recipient=factories.UserFactory(), channel="sms", status="sent")

@@ -23,15 +23,12 @@ ROLES = [
 # action -> the roles allowed on their OWN community; on another community only the
 # superuser (and, for reads, everyone where marked) keeps the right.
 MATRIX = {
-    "community.view": set(ROLES),
     "community.change": {"staff", "superuser"},
-    "community.view_residents": {"staff", "street_official", "district_official", "superuser"},
     "residency.verify": {"staff", "superuser"},
     "body.change": {"staff", "superuser"},
     "role.grant_staff": {"superuser"},
     "community.create": {"superuser"},
 }
-PUBLIC = {"community.view"}
 
 
 @pytest.fixture
@@ -60,8 +57,7 @@ def people(community, admin_user):
 def test_matrix(people, community, other_community, role, action):
     user = people[role]
     assert can(user, action, community) == (role in MATRIX[action])
-    on_other = role == "superuser" or action in PUBLIC
-    assert can(user, action, other_community) == on_other
+    assert can(user, action, other_community) == (role == "superuser")
 
 
 def test_roles_names(people):
@@ -98,3 +94,36 @@ def test_roles_load_in_a_fixed_number_of_queries(people, django_assert_num_queri
         roles_for(user)
     with django_assert_num_queries(0):
         roles_for(user)
+
+
+# Rules about a person rather than a place (the navigation's links, the admin's add buttons):
+# the same answer whatever the object.
+PERSONAL = {
+    "dashboard.view": {"street_official", "district_official", "superuser"},
+    "admin.open": {"staff", "street_official", "district_official", "evaluator", "superuser"},
+    "round.browse": {"staff", "street_official", "district_official", "evaluator", "superuser"},
+    "announcement.add": {"staff", "street_official", "district_official", "superuser"},
+    "role.grant_official": {"superuser"},
+}
+
+
+@pytest.mark.parametrize("action", sorted(PERSONAL))
+def test_personal_rules(people, community, action):
+    allowed = {role for role, user in people.items() if can(user, action)}
+    assert allowed == PERSONAL[action]
+    assert {role for role, user in people.items() if can(user, action, community)} == allowed
+
+
+LINKS = {"dashboard": "/dashboard/", "evaluation": "/evaluation/", "admin": "/admin/"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_navigation_offers_the_links_the_rules_allow(client, people, role):
+    user = people[role]
+    if role != "anonymous":
+        client.force_login(user)
+    page = client.get("/").content.decode()
+    nav = page[page.index('<ul class="site-nav__list">') : page.index('<ul class="site-nav__list site-nav__account">')]
+    shown = {link for link, path in LINKS.items() if f'href="{path}"' in nav}
+    rules = {"dashboard": "dashboard.view", "evaluation": "round.browse", "admin": "admin.open"}
+    assert shown == {link for link, action in rules.items() if can(user, action)}

@@ -33,7 +33,7 @@ def news_kind():
         recipients=community_residents,
         content=community_news,
         is_current=lambda community, notice: not notice.params.get("stale"),
-        community=lambda community: community,
+        community_key=lambda community: community.pk,
         subject_key="community",
     )
     registry.register(kind)

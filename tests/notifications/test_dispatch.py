@@ -274,7 +274,7 @@ def test_resend_requeues_failed_deliveries_only(news_kind, community, people, fl
     services.deliveries_send(channel=SMS, ids=ids)
     app = Delivery.objects.filter(channel=IN_APP)
     services.deliveries_send(channel=IN_APP, ids=list(app.values_list("pk", flat=True)))
-    everything = list(Delivery.objects.select_related("notice__community"))
+    everything = list(Delivery.objects.select_related("notice"))
     assert services.deliveries_resend(actor=admin_user, deliveries=everything) == 2
     assert Delivery.objects.filter(channel=SMS, status=Delivery.Status.QUEUED, attempts=0).count() == 2
     assert Delivery.objects.filter(channel=IN_APP, status=Delivery.Status.SENT).count() == 4

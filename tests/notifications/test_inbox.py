@@ -189,11 +189,11 @@ def test_staff_see_only_their_communitys_notices(news_kind, client, community, o
     client.force_login(staff)
     response = client.get("/admin/notifications/notice/")
     assert response.status_code == 200
-    assert list(response.context["cl"].queryset.values_list("community", flat=True)) == [community.pk]
+    assert list(response.context["cl"].queryset.values_list("community_key", flat=True)) == [community.pk]
     rows = response.context_data["cl"].result_count
     assert rows == 1
     deliveries = client.get("/admin/notifications/delivery/").context["cl"].queryset
-    assert {d.notice.community_id for d in deliveries} == {community.pk}
+    assert {d.notice.community_key for d in deliveries} == {community.pk}
     resident_user = factories.resident(community, actor=admin_user)
     client.force_login(resident_user)
     assert client.get("/admin/notifications/notice/").status_code == 302
@@ -230,7 +230,7 @@ def test_officials_see_short_notice_notices_of_the_communities_they_oversee(
     client.force_login(official)
     response = client.get("/admin/notifications/notice/?short_notice__exact=1")
     assert response.status_code == 200
-    assert [n.community_id for n in response.context["cl"].result_list] == [community.pk]
+    assert [n.community_key for n in response.context["cl"].result_list] == [community.pk]
     # They look; they do not resend.
     deliveries = client.get("/admin/notifications/delivery/")
     assert deliveries.status_code == 200

@@ -107,6 +107,20 @@ def test_survey_rules(city, scope, action):
     assert allowed == ALLOWED[(scope, action)]
 
 
+# Hidden free-text answers show (marked hidden) in the results to the survey's builders and to
+# committee staff, who hide their own residents' answers.
+SEES_HIDDEN = {
+    Scope.COMMUNITY: {"staff", "neighbour_staff", "far_staff", "evaluator", "admin"},
+    Scope.CITY: {"staff", "neighbour_staff", "far_staff", "admin"},
+}
+
+
+@pytest.mark.parametrize("scope", sorted(SEES_HIDDEN))
+def test_who_sees_hidden_answers(city, scope):
+    survey = surveys(city)[scope]
+    assert {who for who in EVERYONE if can(person(city, who), "answer.see_hidden", survey)} == SEES_HIDDEN[scope]
+
+
 @pytest.mark.parametrize("who", EVERYONE)
 def test_results_endpoint_follows_the_rule(city, api_client, who):
     survey = surveys(city)[Scope.COMMUNITY]
@@ -241,3 +255,26 @@ def test_only_the_engaged_evaluator_defines_rounds(city):
         services.engagement_create(
             actor=city.district_official, evaluator=city.idle_evaluator, scope="district", district=city.district
         )
+
+
+# Rules about a person rather than an object: the admin's add buttons and the navigation's link.
+PERSONAL = {
+    "activity.add": {"staff", "neighbour_staff", "far_staff", "admin"},
+    "evaluation.work": {"evaluator", "admin"},
+    "round.browse": {
+        "staff",
+        "neighbour_staff",
+        "far_staff",
+        "street_official",
+        "district_official",
+        "far_official",
+        "evaluator",
+        "idle_evaluator",
+        "admin",
+    },
+}
+
+
+@pytest.mark.parametrize("action", sorted(PERSONAL))
+def test_personal_rules(city, action):
+    assert {who for who in EVERYONE if can(person(city, who), action)} == PERSONAL[action]
