@@ -15,9 +15,11 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities")
 
     def ready(self):
+        from . import dashboard
         from .models import Community, District, Street
         from .roles import sync_role_groups
 
+        dashboard.register()
         post_migrate.connect(sync_role_groups, dispatch_uid="communities.sync_role_groups")
         # The directory's cached page for anonymous visitors is replaced when a place changes.
         for model in (Community, Street, District):
