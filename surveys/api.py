@@ -39,6 +39,7 @@ from .serializers import (
     ScoreInSerializer,
     SignUpSerializer,
     SurveyDetailSerializer,
+    SurveyResultsSerializer,
     SurveySerializer,
 )
 from .views import visible_rows
@@ -106,7 +107,7 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
         summary="Aggregated answers: staff, officials and evaluators of the scope; residents once closed",
         parameters=[OpenApiParameter("community", int, description="Narrow to one community of your area.")],
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: SurveyResultsSerializer,
             400: BAD_INPUT,
             401: OpenApiResponse(description="Not logged in."),
             403: FORBIDDEN,
@@ -412,7 +413,7 @@ class EvaluationRoundViewSet(
             404: OpenApiResponse(description="Not part of the round."),
         },
     )
-    @action(detail=True, methods=["get"], url_path=r"report/(?P<community_id>\d+)")
+    @action(detail=True, methods=["get"], url_path="report/<int:community_id>")
     def report(self, request, pk=None, community_id=None):
         evaluation_round = self.get_object()
         indicators, rows = selectors.round_ranking(evaluation_round)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from communities.models import Community, Residency, Stage, Typology
 from communities.permissions import roles_for
+from core.figures import percent
 from deliberation import selectors as deliberation_selectors
 
 from . import ready_made
@@ -41,10 +42,6 @@ from .permissions import area_q
 User = get_user_model()
 
 TEXT_SHOWN = 50
-
-
-def percent(part, whole):
-    return round(100 * part / whole, 2) if whole else None
 
 
 # Surveys ---------------------------------------------------------------------------------
@@ -392,7 +389,7 @@ def _day_bounds(since, until):
 
 def activity_distribution(communities=None, *, since=None, until=None):
     """How many activities each verified resident attended in the period (default: the last
-    twelve months), bucketed 0 / 1 / 2-3 / 4-6 / 7+, with the share under two. One query."""
+    twelve months), bucketed 0 / 1 / 2-3 / 4-6 / 7-or-more, with the share under two. One query."""
     if since is None or until is None:
         since, until = last_year()
     start, end = _day_bounds(since, until)
