@@ -130,7 +130,8 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
         )
         for question in results["questions"]:
             for text in question.get("texts", ()):
-                text["can_hide"] = builds or text.pop("community_id") in staff_of
+                community_id = text.pop("community_id")  # not shown, to the survey's builder either
+                text["can_hide"] = builds or community_id in staff_of
         return Response(results)
 
     @extend_schema(
