@@ -177,6 +177,7 @@ def test_a_skipped_step_is_a_409_with_blockers(flow, world):
         assert response.status_code == 409
         body = response.json()
         assert set(body) == {"code", "detail", "blockers"} and body["blockers"]
+        assert body["code"] == "workflow_blocked"
     topic.refresh_from_db()
     assert topic.step == Step.COLLECT
 
@@ -186,6 +187,7 @@ def test_a_guard_holds_the_move_with_its_reasons(flow, world):
     response = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": "resolve"}, format="json")
     assert response.status_code == 409
     assert response.json()["blockers"] == ["Accept the topic onto the agenda of a scheduled council meeting first."]
+    assert response.json()["code"] == "workflow_blocked"
     no_reason = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": "archive"}, format="json")
     assert no_reason.status_code == 400 and "note" in no_reason.json()
     unknown = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": "somewhere"}, format="json")
@@ -377,6 +379,7 @@ def test_residents_take_and_give_back_gallery_seats(flow, world):
     assert as_user(world.resident).post(url).status_code == 200
     full = as_user(world.author).post(url)
     assert full.status_code == 409 and set(full.json()) == {"code", "detail", "blockers"}
+    assert full.json()["code"] == "gallery_full"
     assert as_user(world.outsider).post(url).status_code == 403
     assert as_user(None).post(url).status_code == 401
     assert as_user(world.resident).delete(url).status_code == 204
