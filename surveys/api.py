@@ -7,7 +7,6 @@ Views parse input and call one service (writes) or one selector (reads); refusal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +22,9 @@ from .filters import ActivityFilter, SurveyFilter
 from .models import Answer, Engagement, EvaluationRound, Survey
 from .permissions import area_q, builds_survey, sees_report
 from .serializers import (
+    ActivityAttendanceResultSerializer,
     ActivitySerializer,
+    AnswerHiddenSerializer,
     AttendanceInSerializer,
     EngagementSerializer,
     HideSerializer,
@@ -34,9 +35,11 @@ from .serializers import (
     RatingOutSerializer,
     ResponseInSerializer,
     ResponseOutSerializer,
+    RoundComputedSerializer,
     RoundDetailSerializer,
     RoundSerializer,
     ScoreInSerializer,
+    ScoreSetSerializer,
     SignUpSerializer,
     SurveyDetailSerializer,
     SurveyResultsSerializer,
@@ -127,14 +130,15 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
         )
         for question in results["questions"]:
             for text in question.get("texts", ()):
-                text["can_hide"] = builds or text.pop("community_id") in staff_of
+                community_id = text.pop("community_id")  # not shown, to the survey's builder either
+                text["can_hide"] = builds or community_id in staff_of
         return Response(results)
 
     @extend_schema(
         summary="Hide an abusive free-text answer from residents, or show it again",
         request=HideSerializer,
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: AnswerHiddenSerializer,
             400: BAD_INPUT,
             403: FORBIDDEN,
             404: OpenApiResponse(description="No such answer."),
@@ -265,7 +269,13 @@ class ActivityViewSet(
     @extend_schema(
         summary="Record attendance: a resident with the code, or staff with the list of people who came",
         request=AttendanceInSerializer,
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 400: BAD_INPUT, 403: FORBIDDEN, 409: CONFLICT},
+        responses={
+            200: ActivityAttendanceResultSerializer,
+            201: ActivityAttendanceResultSerializer,
+            400: BAD_INPUT,
+            403: FORBIDDEN,
+            409: CONFLICT,
+        },
     )
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
@@ -364,7 +374,7 @@ class EvaluationRoundViewSet(
     @extend_schema(
         summary="Compute the indicators from the portal's records",
         request=None,
-        responses={200: OpenApiTypes.OBJECT, 403: FORBIDDEN, 409: CONFLICT},
+        responses={200: RoundComputedSerializer, 403: FORBIDDEN, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def compute(self, request, pk=None):
@@ -374,7 +384,7 @@ class EvaluationRoundViewSet(
     @extend_schema(
         summary="Score a community by hand on an indicator, with evidence",
         request=ScoreInSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: BAD_INPUT, 403: FORBIDDEN, 409: CONFLICT},
+        responses={200: ScoreSetSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def scores(self, request, pk=None):

@@ -350,7 +350,7 @@ class ResultNumberSummarySerializer(serializers.Serializer):
 
 
 class ResultTextSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The answer's id (to hide it: surveys/{id}/hide/).")
+    id = serializers.UUIDField(help_text="The answer's id (to hide it: surveys/{id}/hide/).")
     text = serializers.CharField()
     hidden = serializers.BooleanField()
     hidden_reason = serializers.CharField(allow_blank=True)
@@ -399,3 +399,27 @@ class SurveyResultsSerializer(serializers.Serializer):
     survey = serializers.IntegerField(help_text="The survey's id.")
     respondents = serializers.IntegerField()
     questions = ResultQuestionSerializer(many=True)
+
+
+class AnswerHiddenSerializer(serializers.Serializer):
+    answer = serializers.CharField(help_text="The answer's id.")
+    hidden = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True, help_text="Why it is hidden; blank when it is not.")
+
+
+class ActivityAttendanceResultSerializer(serializers.Serializer):
+    """A check-in by code answers `checked_in`; staff recording attendance answer `recorded`."""
+
+    checked_in = serializers.BooleanField(required=False, help_text="The requester is checked in.")
+    recorded = serializers.IntegerField(required=False, help_text="People whose attendance was recorded.")
+
+
+class RoundComputedSerializer(serializers.Serializer):
+    scores = serializers.IntegerField(help_text="Scores computed from the portal's records.")
+
+
+class ScoreSetSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField()
+    community = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+    evidence = serializers.CharField(allow_blank=True)
