@@ -53,10 +53,6 @@ USAGE = BASE / "clients" / "ts"
 PACKAGE = "civic_client"
 # The generator's own formatting hooks (ruff) are left out: the package is read, not committed.
 CONFIG = f"project_name_override: civic-client\npackage_name_override: {PACKAGE}\npost_hooks: []\n"
-# The 409s' codes. `api` sets the specific ones in the services once the split of the services
-# lands; until then those refusals say "conflict". Each set then shrinks to its first word.
-ANSWERED_TWICE = {"already_answered", "conflict"}
-HELD_BY_A_GUARD = {"workflow_blocked", "conflict"}
 # What openapi-python-client may say while generating, beyond naming the folder, and why.
 KNOWN_WARNINGS: dict[str, str] = {}
 # Generated modules known not to import, and why. Remove a line once its cause is fixed; any
@@ -286,7 +282,7 @@ def test_a_residents_errands_through_the_generated_client(generated, world, erra
     answer = api(generated, "v1_surveys_responses_create")
     assert answer.sync_detailed(errands["survey"].pk, client=me_client, body=answers).status_code == 201
     again = answer.sync_detailed(errands["survey"].pk, client=me_client, body=answers)
-    assert again.status_code == 409 and again.parsed.code in ANSWERED_TWICE
+    assert again.status_code == 409 and again.parsed.code == m.ConflictErrorCodeEnum.ALREADY_ANSWERED
 
     news = api(generated, "v1_announcements_list").sync(client=me_client, community=world.community.pk)
     assert errands["announcement"].pk in [row.id for row in news.results]
@@ -305,7 +301,7 @@ def test_the_clerks_errands_through_the_generated_client(generated, world, erran
 
     refused = advance.sync_detailed(topic.pk, client=clerk, body=m.AdvanceRequest(to=m.TopicStepEnum.RESOLVE))
     assert refused.status_code == 409
-    assert refused.parsed.code in HELD_BY_A_GUARD
+    assert refused.parsed.code == m.ConflictErrorCodeEnum.WORKFLOW_BLOCKED
     assert refused.parsed.blockers == ["Accept the topic onto the agenda of a scheduled council meeting first."]
 
     starts_at = timezone.now() + datetime.timedelta(days=10)
