@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Template libraries of the kernel, which is no installed app.
+            "libraries": {"html_time": "core.templatetags.html_time"},
         },
     },
 ]

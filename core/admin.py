@@ -9,8 +9,10 @@ POST and carries the reasons as its errors, so nothing typed is lost.
 """
 
 from django.contrib import messages
+from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import BLANK_CHOICE_DASH
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -161,3 +163,23 @@ class ServiceAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AutocompleteSelect(widgets.AutocompleteSelect):
+    """Django's admin autocomplete, its empty choice labelled as the admin's other selects label
+    theirs ("---------"): an `<option>` with neither text nor label is not valid HTML (the W3C
+    checker's error). select2 still shows its placeholder in that choice's place."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        if value == "" and label == "":
+            label = BLANK_CHOICE_DASH[0][1]
+        return super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+
+
+class AutocompleteFieldsMixin:
+    """A ModelAdmin's or inline's `autocomplete_fields` drawn with the AutocompleteSelect above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -120,6 +120,7 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
         )
         for question in results["questions"]:
             for text in question.get("texts", ()):
+                # The community is not shown, to the survey's builder either.
                 text["can_hide"] = moderates_answers_of(request.user, survey, text.pop("community_id"))
         return Response(results)
 

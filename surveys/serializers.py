@@ -350,7 +350,7 @@ class ResultNumberSummarySerializer(serializers.Serializer):
 
 
 class ResultTextSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The answer's id (to hide it: surveys/{id}/hide/).")
+    id = serializers.UUIDField(help_text="The answer's id (to hide it: surveys/{id}/hide/).")
     text = serializers.CharField()
     hidden = serializers.BooleanField()
     hidden_reason = serializers.CharField(allow_blank=True)

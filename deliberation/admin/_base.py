@@ -3,7 +3,6 @@ the overdue filter, the supervisor picker and the trail's details."""
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.admin import CommunityScopedAdmin
 from communities.models import BodyKind, Community, Membership
 from communities.permissions import roles_for
-from core.admin import ServiceAdminMixin
+from core.admin import AutocompleteFieldsMixin, AutocompleteSelect, ServiceAdminMixin
 
 from .. import selectors
 from ..models import Task, Topic, TrailKind
@@ -21,7 +20,7 @@ from ..workflow import Step
 User = get_user_model()
 
 
-class ServiceAdmin(ServiceAdminMixin, CommunityScopedAdmin):
+class ServiceAdmin(AutocompleteFieldsMixin, ServiceAdminMixin, CommunityScopedAdmin):
     """Scoped to the user's communities; writes through the services (core.admin)."""
 
 

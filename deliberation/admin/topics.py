@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.admin import TypologyStageFilters
 from communities.models import Body
 from communities.permissions import can
-from core.admin import run_service
+from core.admin import AutocompleteFieldsMixin, run_service
 from core.errors import REFUSALS, refusal_text
 
 from .. import selectors, services
@@ -83,7 +83,7 @@ class TaskInlineForm(forms.ModelForm):
                 self.fields[name].disabled = True
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(AutocompleteFieldsMixin, admin.TabularInline):
     model = Task
     form = TaskInlineForm
     extra = 0

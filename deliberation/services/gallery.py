@@ -31,6 +31,7 @@ def observer_register(*, actor, meeting):
         raise Conflict(
             _("All %(seats)d gallery seats are taken.") % {"seats": meeting.observer_seats},
             [_("No gallery seat is left.")],
+            code="gallery_full",
         )
     now = clock.now()
     if registration is not None:

@@ -143,18 +143,20 @@ def topic_advance(*, actor, topic, to, note="", expected_step=None):
     moved_meanwhile = Conflict(
         _("The topic has meanwhile moved to “%(step)s”.") % {"step": source.label},
         [_("Reload the topic to see its current step.")],
+        code="moved_meanwhile",
     )
     author = topic.raised_by_id == getattr(actor, "pk", None)
     if target == Step.ARCHIVE and source != Step.COLLECT and author and not can(actor, "topic.advance", topic):
         raise Conflict(
             _("The topic can no longer be withdrawn."),
             [_("A topic can be withdrawn only while views on it are being collected.")],
+            code="workflow_blocked",
         )
     if move is None:
         _require(actor, "topic.advance", topic, _("Only this community's committee staff can move a topic."))
         if expected_step is not None and str(expected_step) != source:
             raise moved_meanwhile
-        raise Conflict(_("This move is not allowed."), [skip_blocker(source, target)])
+        raise Conflict(_("This move is not allowed."), [skip_blocker(source, target)], code="workflow_blocked")
     if not move.who(actor, topic):
         raise PermissionDenied(permission_blocker(move))
     if expected_step is not None and str(expected_step) != source:
@@ -163,7 +165,8 @@ def topic_advance(*, actor, topic, to, note="", expected_step=None):
     now = clock.now()
     blockers = move.guard(topic, now)
     if blockers:
-        raise Conflict(_("The topic cannot move to “%(step)s” yet.") % {"step": target.label}, blockers)
+        message = _("The topic cannot move to “%(step)s” yet.") % {"step": target.label}
+        raise Conflict(message, blockers, code="workflow_blocked")
     return _enter_step(topic, source, target, move, note, actor, now)
 
 

@@ -147,7 +147,7 @@ def response_submit(*, actor, survey, answers, now=None):
         )
     already = _("You have already answered this survey. Thank you!")
     if Participation.objects.filter(survey=survey, user=actor).exists():
-        raise Conflict(already)
+        raise Conflict(already, code="already_answered")
     parsed = parse_answers(survey, answers)
     community_id = roles_for(actor).resident_of
     try:
@@ -155,7 +155,7 @@ def response_submit(*, actor, survey, answers, now=None):
         with transaction.atomic():
             Participation.objects.create(survey=survey, user=actor, community_id=community_id, answered_at=now)
     except IntegrityError as exc:
-        raise Conflict(already) from exc
+        raise Conflict(already, code="already_answered") from exc
     local = timezone.localtime(now)
     response = Response.objects.create(
         survey=survey,

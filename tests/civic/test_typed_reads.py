@@ -45,6 +45,9 @@ def _closed(node):
         node = {key: _closed(value) for key, value in node.items()}
         if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node:
             node["additionalProperties"] = False
+        if node.get("nullable") and "allOf" in node:
+            # OpenAPI 3.0's nullable reference, as drf-spectacular writes it: null or the component.
+            node = {"anyOf": [*node.pop("allOf"), {"enum": [None], "nullable": True}], **node}
         return node
     if isinstance(node, list):
         return [_closed(value) for value in node]

@@ -194,7 +194,9 @@ def test_stored_files_get_random_names_and_are_served_as_their_checked_type(clie
     api = APIClient()
     api.force_authenticate(world.supervisor)
     photo = SimpleUploadedFile("../现场<1>.png", PNG, content_type="text/html")
-    created = api.post(f"/api/v1/tasks/{task.pk}/progress/", {"percent": 40, "note": "x", "attachment": photo})
+    created = api.post(
+        f"/api/v1/tasks/{task.pk}/progress/", {"percent": 40, "note": "x", "attachment": photo}, format="multipart"
+    )
     assert created.status_code == 201, created.content
     report = ProgressReport.objects.get()
     assert report.attachment_name == "现场1.png" and "现场" not in report.attachment.name

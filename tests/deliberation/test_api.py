@@ -65,7 +65,7 @@ def test_topics_list_is_paginated_and_filtered(flow, world):
 def test_topics_list_refuses_unknown_filters(world, query):
     response = as_user(None).get(f"{API}topics/", query)
     assert response.status_code == 400
-    assert set(response.json()) == set(query)
+    assert set(response.json()["fields"]) == set(query) and response.json()["code"] == "invalid"
 
 
 def test_topics_list_costs_the_same_at_two_sizes(flow, world):
@@ -176,7 +176,8 @@ def test_a_skipped_step_is_a_409_with_blockers(flow, world):
         response = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": target}, format="json")
         assert response.status_code == 409
         body = response.json()
-        assert set(body) == {"detail", "blockers"} and body["blockers"]
+        assert set(body) == {"code", "detail", "blockers"} and body["blockers"]
+        assert body["code"] == "workflow_blocked"
     topic.refresh_from_db()
     assert topic.step == Step.COLLECT
 
@@ -186,6 +187,7 @@ def test_a_guard_holds_the_move_with_its_reasons(flow, world):
     response = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": "resolve"}, format="json")
     assert response.status_code == 409
     assert response.json()["blockers"] == ["Accept the topic onto the agenda of a scheduled council meeting first."]
+    assert response.json()["code"] == "workflow_blocked"
     no_reason = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": "archive"}, format="json")
     assert no_reason.status_code == 400 and "note" in no_reason.json()
     unknown = as_user(world.staff).post(f"{API}topics/{topic.pk}/advance/", {"to": "somewhere"}, format="json")
@@ -377,6 +379,7 @@ def test_residents_take_and_give_back_gallery_seats(flow, world):
     assert as_user(world.resident).post(url).status_code == 200
     full = as_user(world.author).post(url)
     assert full.status_code == 409 and set(full.json()) == {"code", "detail", "blockers"}
+    assert full.json()["code"] == "gallery_full"
     assert as_user(world.outsider).post(url).status_code == 403
     assert as_user(None).post(url).status_code == 401
     assert as_user(world.resident).delete(url).status_code == 204
@@ -487,10 +490,14 @@ def test_tasks_and_progress_reports(flow, world, settings, tmp_path):
     assert as_user(world.resident).post(progress_url, {"percent": 10, "note": "x"}, format="json").status_code == 403
     assert as_user(world.supervisor).post(progress_url, {"percent": 101, "note": "x"}, format="json").status_code == 400
     fake = SimpleUploadedFile("photo.png", b"<html>not an image</html>", content_type="image/png")
-    response = as_user(world.supervisor).post(progress_url, {"percent": 50, "note": "x", "attachment": fake})
+    response = as_user(world.supervisor).post(
+        progress_url, {"percent": 50, "note": "x", "attachment": fake}, format="multipart"
+    )
     assert response.status_code == 400 and "attachment" in response.json()
     photo = SimpleUploadedFile("photo.png", PNG, content_type="image/png")
-    response = as_user(world.supervisor).post(progress_url, {"percent": 100, "note": "完成", "attachment": photo})
+    response = as_user(world.supervisor).post(
+        progress_url, {"percent": 100, "note": "完成", "attachment": photo}, format="multipart"
+    )
     assert response.status_code == 201
     assert response.json()["attachment_type"] == "image/png"
     listed = as_user(None).get(url).json()

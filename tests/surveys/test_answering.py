@@ -66,7 +66,7 @@ def test_a_resident_answers_once_the_second_time_is_409(api_client, city, survey
 
     again = post(api_client, city.resident, survey.survey, answers_for(survey, scale=5))
     assert again.status_code == 409
-    assert "already answered" in again.json()["detail"]
+    assert "already answered" in again.json()["detail"] and again.json()["code"] == "already_answered"
     assert saved(survey.survey) == (1, 1, 5)
 
 
