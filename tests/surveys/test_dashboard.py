@@ -39,7 +39,7 @@ def test_activity_distribution_from_attendance(measured, city):
     figures = surveys_figures()["activity_participation"]
     # Six verified residents: resident 2, resident2 1, the other four none.
     assert figures["residents"] == 6
-    assert figures["buckets"] == {"0": 4, "1": 1, "2-3": 1, "4-6": 0, "7+": 0}
+    assert figures["buckets"] == {"0": 4, "1": 1, "2-3": 1, "4-6": 0, "7-or-more": 0}
     assert figures["under_2"] == 83.33
     assert figures["mean"] == 0.5
     home = surveys_figures(Community.objects.filter(pk=city.home.pk))["activity_participation"]
@@ -52,7 +52,7 @@ def test_participation_and_information_satisfaction(measured):
     assert (knowledge["mean"], knowledge["dissatisfied"], knowledge["satisfied"]) == (2.5, 50.0, 0.0)
     assert knowledge["distribution"] == {1: 0, 2: 1, 3: 1, 4: 0, 5: 0}
     assert (taking_part["mean"], taking_part["dissatisfied"]) == (1.5, 100.0)
-    assert figures["reported_activities"]["buckets"] == {"0": 0, "1": 1, "2-3": 1, "4-6": 0, "7+": 0}
+    assert figures["reported_activities"]["buckets"] == {"0": 0, "1": 1, "2-3": 1, "4-6": 0, "7-or-more": 0}
     assert figures["reported_activities"]["under_2"] == 50.0
 
 
