@@ -24,6 +24,7 @@ ERROR_CODES = {
         "parse_error": "The body is not valid JSON (or not valid multipart).",
         "too_many_files": "More files in one request than the limit.",
         "too_many_fields": "More fields in one request than the limit.",
+        "invalid_credentials": "No account matches this username, phone number or e-mail and password.",
     },
     401: {
         "not_authenticated": "No credentials were sent.",
@@ -36,6 +37,9 @@ ERROR_CODES = {
     409: CONFLICT_CODES,
     413: {"too_large": "The body or a file in it is over the size limit."},
     415: {"unsupported_media_type": "The body is in a format the operation does not take."},
-    429: {"throttled": "Too many requests: `detail` says how long to wait; Retry-After too."},
+    429: {
+        "throttled": "Too many requests: `detail` says how long to wait; Retry-After too.",
+        "locked_out": "Password logins for this account from this address are paused after failures.",
+    },
     503: {"unavailable": "The service is briefly unavailable: try again after Retry-After."},
 }
