@@ -14,18 +14,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import uploads
 from .attempts import TooManyAttempts
-from .errors import Conflict
+from .errors import Conflict, refusal_detail
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-def _validation_detail(exc):
-    if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
-    return {"detail": " ".join(str(m) for m in exc.messages)}
 
 
 def exception_handler(exc, context):
@@ -34,7 +28,7 @@ def exception_handler(exc, context):
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message, "blockers": exc.blockers}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, uploads.TooLarge):
-        return Response(_validation_detail(exc), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return Response(refusal_detail(exc), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     # Django's own guards on a request body: left alone, they would answer an HTML page.
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": _("The request is too large.")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
@@ -49,7 +43,7 @@ def exception_handler(exc, context):
         response["Retry-After"] = str(exc.wait)
         return response
     if isinstance(exc, DjangoValidationError):
-        return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response(refusal_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
