@@ -34,11 +34,13 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         from communities.roles import OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import notices, permissions
+        from . import dashboard, notices, page_scopes, permissions
         from .models import TrailEntry
 
         permissions.register()
         notices.register()
+        page_scopes.register()
+        dashboard.register()
         post_save.connect(_trail_appended, sender=TrailEntry, dispatch_uid="deliberation.topic_page_changed")
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
+from core.errors import Conflict
 
 from .. import clock, notices, signals, trail
 from ..models import COMMENT_MAX, REASON_MAX, REPORTS_TO_HOLD, Comment, CommentReport, TrailKind

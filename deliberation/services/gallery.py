@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
+from core.errors import Conflict
 
 from .. import clock
 from ..models import Meeting, ObserverRegistration

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
+from core.errors import Conflict
 
 from .. import clock, notices, signals, trail
 from ..models import REASON_MAX, AgendaItem, Meeting, ObserverRegistration, Topic, TrailKind, Vote

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
+from core.errors import Conflict
 
 from .. import clock, trail
 from ..models import RATING_COMMENT_MAX, Rating, TrailKind

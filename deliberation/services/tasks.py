@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
 from communities.models import BodyKind, Membership
+from core.errors import Conflict
 
 from .. import clock, trail, uploads
 from ..models import NOTE_MAX, ProgressReport, Task, TrailKind

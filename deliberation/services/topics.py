@@ -4,9 +4,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
 from communities.models import Membership
 from communities.permissions import can
+from core.errors import Conflict
 
 from .. import clock, notices, signals, trail
 from ..models import NOTE_MAX, TOPIC_BODY_MAX, Topic, TopicCategory, TrailKind

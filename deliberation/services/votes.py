@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
+from core.errors import Conflict
 
 from .. import clock, trail
 from ..models import TOPIC_BODY_MAX, AgendaItem, Attendance, Ballot, Meeting, TrailKind, Vote

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from communities.errors import Conflict
 from communities.models import Body, Residency
 from core import attempts
+from core.errors import Conflict
 
 from ..models import Activity, ActivityRating, Attendance, SignUp
 from ._helpers import _int, _require

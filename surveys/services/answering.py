@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
 from communities.permissions import roles_for
+from core.errors import Conflict
 
 from ..models import (
     HIDE_REASON_MAX,

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
 from communities.permissions import roles_for
+from core.errors import Conflict
 
 from .. import selectors
 from ..models import Engagement, EvaluationRound, Indicator, RoundIndicator, Score

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from surveys import selectors, services
 from surveys.models import ActivityCategory, ActivityRating, Attendance, SignUp
 from tests import factories

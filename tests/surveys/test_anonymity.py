@@ -7,7 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from surveys import services
 from surveys.models import Answer, Participation, Response
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from surveys import services
 from surveys.models import EvaluationRound, Indicator, Score
 

@@ -7,8 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from communities.errors import Conflict
 from communities.permissions import can
+from core.errors import Conflict
 from surveys import services
 from surveys.models import ActivityCategory, Indicator, Scope
 
