@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from core import throttling
 from core.client_ip import client_ip
+from core.errors import add_refusal
 
 from . import personal_data, sms_login
 
@@ -110,10 +111,7 @@ def delete_page(request):
                         address=client_ip(request),
                     )
                 except ValidationError as error:
-                    for field, errors in (
-                        error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
-                    ):
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_refusal(form, error)
                     status_code = 400
                 except sms_login.Throttled as throttled:
                     form.add_error(None, throttled.message)

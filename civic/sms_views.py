@@ -24,6 +24,7 @@ from communities.models import Community
 from communities.views import welcome_message
 from core import throttling, tokens
 from core.client_ip import client_ip
+from core.errors import add_refusal
 from core.languages import remember_language
 from core.phones import PhoneField
 from core.text import TextField, TextSerializerField, validate_display_name
@@ -225,11 +226,6 @@ def _masked(phone):
     return f"{phone[:3]}****{phone[-4:]}" if phone else ""
 
 
-def _add_errors(form, error):
-    for field, reasons in error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]:
-        form.add_error(field if field in form.fields else None, reasons)
-
-
 def sms_login_page(request):
     """Step 1 asks for the number; step 2 for the code (and, for a new number, the community)."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
@@ -250,7 +246,7 @@ def sms_login_page(request):
                     phone=phone_form.cleaned_data["phone"], address=_address(request), language=_language()
                 )
             except ValidationError as error:
-                _add_errors(phone_form, error)
+                add_refusal(phone_form, error)
                 status_code = 400
             except sms_login.Throttled as throttled:
                 phone_form.add_error(None, throttled.message)
@@ -294,7 +290,7 @@ def sms_login_page(request):
                     accept_terms=data.get("accept_terms", False),
                 )
             except ValidationError as error:
-                _add_errors(code_form, error)
+                add_refusal(code_form, error)
                 status_code = 400
             except sms_login.Throttled as throttled:
                 code_form.add_error(None, throttled.message)

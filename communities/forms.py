@@ -224,12 +224,3 @@ class ProfileForm(forms.Form):
         if data.get("email_opt_in") and not data.get("email") and "email" not in self.errors:
             self.add_error("email_opt_in", _("Add an e-mail address to receive notices by e-mail."))
         return data
-
-
-def add_service_errors(form, error):
-    """Put a service's ValidationError onto the form's fields (or the form when it names none)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)

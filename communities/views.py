@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import throttling
-from core.errors import Conflict
+from core.errors import Conflict, add_refusal
 from core.languages import remember_language
 from core.page_cache import anonymous_page_cache
 from core.pagination import other_parameters, page_links, page_or_404
 
 from . import legal, selectors, services, signup_confirm
-from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
+from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm
 from .models import BodyKind, Community, Language, Post, Residency
 from .page_scopes import community_scope
 from .permissions import can
@@ -131,7 +131,7 @@ def signup(request):
                     preferred_language=_current_language(),
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_refusal(form, error)
             except signup_confirm.Throttled as throttled:
                 form.add_error(None, throttled.message)
                 return render(request, "registration/signup.html", {"form": form}, status=429)
@@ -263,7 +263,7 @@ def profile(request):
                     email_opt_in=data["email_opt_in"],
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                add_refusal(form, error)
             else:
                 response = redirect("profile")
                 remember_language(response, user.preferred_language)

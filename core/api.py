@@ -21,7 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import uploads
 from .attempts import TooManyAttempts
-from .errors import Conflict
+from .errors import Conflict, refusal_detail
 
 
 class Pagination(PageNumberPagination):
@@ -55,12 +55,6 @@ def field_errors_body(errors, code="invalid"):
     return {**fields, **error_body(code, detail), "fields": errors}
 
 
-def _validation_errors(exc):
-    if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
-    return {"detail": " ".join(str(m) for m in exc.messages)}
-
-
 def _drf_code(exc):
     if isinstance(exc, exceptions.ValidationError):
         return "invalid"
@@ -75,7 +69,7 @@ def exception_handler(exc, context):
     if isinstance(exc, Conflict):
         return Response(error_body(exc.code, exc.message, blockers=exc.blockers), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, uploads.TooLarge):
-        body = field_errors_body(_validation_errors(exc), code="too_large")
+        body = field_errors_body(refusal_detail(exc), code="too_large")
         return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     # Django's own guards on a request body: left alone, they would answer an HTML page.
     if isinstance(exc, RequestDataTooBig):
@@ -93,7 +87,7 @@ def exception_handler(exc, context):
         response["Retry-After"] = str(exc.wait)
         return response
     if isinstance(exc, DjangoValidationError):
-        return Response(field_errors_body(_validation_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
+        return Response(field_errors_body(refusal_detail(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):

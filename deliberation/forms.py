@@ -1,6 +1,6 @@
 """Forms of the residents' deliberation pages. They parse what a browser sends; the services
 decide (and their messages land on these forms' fields through
-`communities.forms.add_service_errors`).
+`core.errors.add_refusal`).
 
 Length limits are the services' (one message for pages and API alike); the forms only tell
 the browser the same limits with `maxlength`, so nobody types 6,000 characters in vain.

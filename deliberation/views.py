@@ -19,12 +19,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.forms import add_service_errors
 from communities.models import Body, Community
 from communities.permissions import can, is_council_member_of
 from communities.services import community_get
 from core import throttling, uploads
-from core.errors import Conflict
+from core.errors import Conflict, add_refusal, refusal_status, refusal_text
 from core.page_cache import anonymous_page_cache
 from core.pagination import other_parameters, page_or_404
 
@@ -91,25 +90,6 @@ def _comment_or_404(comment_id):
         raise Http404(_("There is no such comment.")) from exc
 
 
-def _error_text(exc):
-    """One sentence for a message box from whatever a service raised."""
-    if isinstance(exc, Conflict):
-        return " ".join([exc.message, *exc.blockers])
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return " ".join(str(m) for messages_ in exc.message_dict.values() for m in messages_)
-        return " ".join(str(m) for m in exc.messages)
-    return str(exc) or _("You are not allowed to do this.")
-
-
-def _status_of(exc):
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, PermissionDenied):
-        return 403
-    return 400
-
-
 # A community's topics
 def community_topics(request, community_id):
     community = _community_or_404(community_id)
@@ -171,9 +151,9 @@ def topic_raise(request, community_id):
                 raised_by_body=data.get("raised_by_body"),
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_refusal(form, exc)
         except PermissionDenied as exc:
-            form.add_error(None, _error_text(exc))
+            form.add_error(None, refusal_text(exc))
             return render(request, "deliberation/topic_raise.html", {"community": community, "form": form}, status=403)
         else:
             messages.success(
@@ -192,12 +172,16 @@ def topic_edit(request, topic_id):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     context = {"topic": topic, "community": topic.community}
-    if not can(request.user, "topic.edit", topic):
-        context["refused"] = _("Only the topic's author or staff can edit it.")
-        return render(request, "deliberation/topic_edit.html", context, status=403)
-    if topic.step != Step.COLLECT:
-        context["refused"] = _("A topic can be edited only while views on it are being collected.")
-        return render(request, "deliberation/topic_edit.html", context, status=409)
+    refusal = _while_collecting(
+        request.user,
+        topic,
+        "topic.edit",
+        not_theirs=_("Only the topic's author or staff can edit it."),
+        too_late=_("A topic can be edited only while views on it are being collected."),
+    )
+    if refusal:
+        context["refused"], status = refusal
+        return render(request, "deliberation/topic_edit.html", context, status=status)
     if request.method != "POST":
         form = TopicEditForm(initial={"title": topic.title, "category": topic.category, "body": topic.body})
         return render(request, "deliberation/topic_edit.html", {**context, "form": form})
@@ -210,10 +194,10 @@ def topic_edit(request, topic_id):
                 actor=request.user, topic=topic, title=data["title"], body=data["body"], category=data["category"]
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            add_refusal(form, exc)
         except (PermissionDenied, Conflict) as exc:
-            form.add_error(None, _error_text(exc))
-            status = _status_of(exc)
+            form.add_error(None, refusal_text(exc))
+            status = refusal_status(exc)
         else:
             messages.success(request, _("Your changes to the topic are saved."))
             return redirect(topic)
@@ -333,20 +317,8 @@ def topic_detail(request, topic_id):
 
 
 def _refused(request, topic, exc):
-    messages.error(request, _error_text(exc))
-    return _topic_page(request, topic, status=_status_of(exc))
-
-
-def _act(request, topic, call, success, anchor=""):
-    """Run one service for the topic page: back to the page on success, the page with the
-    reason (and the matching status) when the service refuses."""
-    try:
-        call()
-    except (PermissionDenied, Conflict, ValidationError) as exc:
-        return _refused(request, topic, exc)
-    if success:
-        messages.success(request, success)
-    return redirect(topic.get_absolute_url() + anchor)
+    messages.error(request, refusal_text(exc))
+    return _topic_page(request, topic, status=refusal_status(exc))
 
 
 def _comment_anchor(comment):
@@ -364,17 +336,19 @@ def _login_first(request, obj):
     return redirect_to_login(obj.get_absolute_url())
 
 
-# The topic page's forms (comment, objection, answer, progress, rating) post to their own
-# URLs with the form's id as the fragment (`action=".../comments/#comment-form"`): when the
-# page comes back with an error, the browser scrolls to the form by itself, no script needed.
-# The action URL opened (a reload, a bookmark) leads back to the same place on the topic.
-def _topic_form_post(request, topic, *, form, call, success, done, anchor, page_forms, throttle=None):
+# The topic page's forms post to their own URLs; those with fields (comment, objection,
+# answer, progress, rating) carry the form's id as the fragment (`action=".../comments/#comment-form"`):
+# when the page comes back with an error, the browser scrolls to the form by itself, no script
+# needed. The action URL opened (a reload, a bookmark) leads back to the same place on the topic.
+def _topic_post(request, topic, *, call, success, done, anchor="", form=None, page_forms=None, throttle=None):
     """One form of the topic page sent: log in, throttle, parse, run the service, and back.
 
-    `call(data)` runs the service on the valid form's data and returns what `done(result)`
-    turns into the URL to go back to. Bad input (the form's or the service's) shows the page
-    again with the reason beside the form and everything as typed (400, 413 for a file too
-    large, 429 too fast); a refusal of the state or the role shows it at the top (403/409).
+    `call(data)` runs the service on the valid form's data ({} for a form with no fields of its
+    own: a button) and returns what `done(result)` turns into the URL to go back to; `success`
+    is the message then (or `success(result)`, for one that names the result). Bad input (the
+    form's or the service's) shows the page again with the reason beside the form and
+    everything as typed (400, 413 for a file too large, 429 too fast); a refusal of the state
+    or the role, or a button's bad input, shows it at the top (403/409/400).
     """
     if request.method != "POST":
         return redirect(f"{topic.get_absolute_url()}#{anchor}")
@@ -389,43 +363,53 @@ def _topic_form_post(request, topic, *, form, call, success, done, anchor, page_
             form.add_error(None, throttled.message)
             messages.error(request, throttled.message)
             return _topic_page(request, topic, status=429, forms=page_forms)
-    status = 400
-    if form.is_valid():
-        try:
-            result = call(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-            status = 413 if isinstance(exc, uploads.TooLarge) else 400
-        except (PermissionDenied, Conflict) as exc:
+    if form is not None and not form.is_valid():
+        return _topic_page(request, topic, status=400, forms=page_forms)
+    try:
+        result = call(form.cleaned_data if form is not None else {})
+    except ValidationError as exc:
+        if form is None:
             return _refused(request, topic, exc)
-        else:
-            messages.success(request, success)
-            return redirect(done(result))
-    return _topic_page(request, topic, status=status, forms=page_forms)
+        add_refusal(form, exc)
+        return _topic_page(request, topic, status=refusal_status(exc), forms=page_forms)
+    except (PermissionDenied, Conflict) as exc:
+        return _refused(request, topic, exc)
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(done(result))
+
+
+def _while_collecting(user, topic, rule, *, not_theirs, too_late):
+    """Why a person may not change this topic now (edit, withdraw), with the status, or None:
+    the rule's role first (403), then the step, as these are only done while views are
+    collected (409)."""
+    if not can(user, rule, topic):
+        return not_theirs, 403
+    if topic.step != Step.COLLECT:
+        return too_late, 409
+    return None
 
 
 @require_POST
 def topic_advance(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     if request.POST.get("to") == Step.ARCHIVE and topic.step == Step.COLLECT and is_author(request.user, topic):
         # Withdrawing cannot be undone: the author is asked first, on its own page.
         return redirect("topic-withdraw", topic_id=topic.pk)
-    try:
-        moved = services.topic_advance(
+    return _topic_post(
+        request,
+        topic,
+        call=lambda _data: services.topic_advance(
             actor=request.user,
             topic=topic,
             to=request.POST.get("to", ""),
             note=request.POST.get("note", ""),
             expected_step=request.POST.get("from") or None,
-        )
-    except (PermissionDenied, Conflict, ValidationError) as exc:
-        return _refused(request, topic, exc)
-    messages.success(
-        request, _("“%(title)s” moved to “%(step)s”.") % {"title": moved.title, "step": Step(moved.step).label}
+        ),
+        success=lambda moved: (
+            _("“%(title)s” moved to “%(step)s”.") % {"title": moved.title, "step": Step(moved.step).label}
+        ),
+        done=lambda moved: moved.get_absolute_url(),
     )
-    return redirect(topic)
 
 
 @require_http_methods(["GET", "POST"])
@@ -436,25 +420,29 @@ def topic_withdraw(request, topic_id):
     if not request.user.is_authenticated:
         return _login_first(request, topic)
     status = 200
-    if not can(request.user, "topic.withdraw", topic):
-        messages.error(request, _("Only the person who raised the topic can withdraw it."))
-        status = 403
-    elif topic.step != Step.COLLECT:
-        messages.error(request, _("A topic can be withdrawn only while views on it are being collected."))
-        status = 409
+    refusal = _while_collecting(
+        request.user,
+        topic,
+        "topic.withdraw",
+        not_theirs=_("Only the person who raised the topic can withdraw it."),
+        too_late=_("A topic can be withdrawn only while views on it are being collected."),
+    )
+    if refusal:
+        message, status = refusal
+        messages.error(request, message)
     elif request.method == "POST":
         try:
             services.topic_withdraw(actor=request.user, topic=topic, note=request.POST.get("note", ""))
         except (PermissionDenied, Conflict, ValidationError) as exc:
-            messages.error(request, _error_text(exc))
-            status = _status_of(exc)
+            messages.error(request, refusal_text(exc))
+            status = refusal_status(exc)
         else:
             messages.success(request, _("Your topic is withdrawn and archived. Its comments stay on the record."))
             return redirect(topic)
     context = {
         "topic": topic,
         "community": topic.community,
-        "may_withdraw": topic.step == Step.COLLECT and can(request.user, "topic.withdraw", topic),
+        "may_withdraw": refusal is None,
         "note": request.POST.get("note", ""),
         "support": selectors.topic_support(topic),
         "comment_count": selectors.topic_comment_count(topic),
@@ -465,22 +453,16 @@ def topic_withdraw(request, topic_id):
 @require_POST
 def topic_support(request, topic_id):
     topic = _topic_or_404(topic_id)
-    if not request.user.is_authenticated:
-        return _login_first(request, topic)
     if request.POST.get("action") == "withdraw":
-        return _act(
-            request,
-            topic,
-            lambda: services.support_withdraw(actor=request.user, topic=topic),
-            _("You no longer support this topic."),
-            "#support",
-        )
-    return _act(
+        call, success = services.support_withdraw, _("You no longer support this topic.")
+    else:
+        call, success = services.support_give, _("You support this topic.")
+    return _topic_post(
         request,
         topic,
-        lambda: services.support_give(actor=request.user, topic=topic),
-        _("You support this topic."),
-        "#support",
+        call=lambda _data: call(actor=request.user, topic=topic),
+        success=success,
+        done=lambda _support: f"{topic.get_absolute_url()}#support",
     )
 
 
@@ -488,7 +470,7 @@ def topic_support(request, topic_id):
 def comment_post(request, topic_id):
     topic = _topic_or_404(topic_id)
     form = CommentForm(request.POST)
-    return _topic_form_post(
+    return _topic_post(
         request,
         topic,
         form=form,
@@ -512,11 +494,11 @@ def _submit_for_comment(request, comment, form, call, success):
     try:
         call(form.cleaned_data)
     except ValidationError as exc:
-        add_service_errors(form, exc)
+        add_refusal(form, exc)
         return 400
     except (PermissionDenied, Conflict) as exc:
-        form.add_error(None, _error_text(exc))
-        return _status_of(exc)
+        form.add_error(None, refusal_text(exc))
+        return refusal_status(exc)
     messages.success(request, success)
     return redirect(_comment_url(comment))
 
@@ -590,12 +572,13 @@ def comment_moderate(request, comment_id):
     form.is_valid()
     keep = bool(form.cleaned_data.get("keep"))
     reason = form.cleaned_data.get("reason", "")
-    return _act(
+    back = topic.get_absolute_url() + _comment_anchor(comment)
+    return _topic_post(
         request,
         topic,
-        lambda: services.comment_moderate(actor=request.user, comment=comment, keep=keep, reason=reason),
-        _("The comment is shown again.") if keep else _("The comment is hidden; its author sees your reason."),
-        _comment_anchor(comment),
+        call=lambda _data: services.comment_moderate(actor=request.user, comment=comment, keep=keep, reason=reason),
+        success=_("The comment is shown again.") if keep else _("The comment is hidden; its author sees your reason."),
+        done=lambda _moderated: back,
     )
 
 
@@ -603,7 +586,7 @@ def comment_moderate(request, comment_id):
 def objection_lodge(request, topic_id):
     topic = _topic_or_404(topic_id)
     form = ObjectionForm(request.POST)
-    return _topic_form_post(
+    return _topic_post(
         request,
         topic,
         form=form,
@@ -624,7 +607,7 @@ def objection_answer(request, objection_id):
         raise Http404(_("There is no such objection.")) from exc
     topic = objection.topic
     form = AnswerForm(request.POST)
-    return _topic_form_post(
+    return _topic_post(
         request,
         topic,
         form=form,
@@ -653,7 +636,7 @@ def progress_report(request, task_id):
         raise Http404(_("There is no such task.")) from exc
     topic = task.topic
     form = ProgressForm(request.POST, request.FILES)
-    return _topic_form_post(
+    return _topic_post(
         request,
         topic,
         form=form,
@@ -671,7 +654,7 @@ def progress_report(request, task_id):
 def rating_give(request, topic_id):
     topic = _topic_or_404(topic_id)
     form = RatingForm(request.POST)
-    return _topic_form_post(
+    return _topic_post(
         request,
         topic,
         form=form,
@@ -812,7 +795,7 @@ def meeting_gallery(request, meeting_id):
                 else _("You already have a seat in the public gallery.")
             )
     except (PermissionDenied, Conflict, ValidationError) as exc:
-        messages.error(request, _error_text(exc))
-        return _meeting_page(request, _meeting_or_404(meeting_id), status=_status_of(exc))
+        messages.error(request, refusal_text(exc))
+        return _meeting_page(request, _meeting_or_404(meeting_id), status=refusal_status(exc))
     messages.success(request, message)
     return redirect(f"{meeting.get_absolute_url()}#gallery")

@@ -4,8 +4,10 @@ make each move and what holds it back.
 A topic moves collect -> review -> resolve -> publicize -> implement -> evaluate -> archive and
 never skips a step. The only other way out is to the archive with a negative outcome. Every
 move a topic may make is one row of TRANSITIONS; a pair that is not a row (a skip, a move
-back) is refused. A guard returns the reasons a person understands why a move is held; the
-pages, the admin and the API show them as `next_steps[].blockers`.
+back) is refused. A row also names what else the move writes (the outcome's reason, the
+resolution, the publicity and evaluation periods, the archive's date). A guard returns the
+reasons a person understands why a move is held; the pages, the admin and the API show them
+as `next_steps[].blockers`.
 """
 
 from collections.abc import Callable
@@ -212,6 +214,40 @@ def guard_archive(topic, now):
     return []
 
 
+# What a move writes on the topic besides its step and outcome. Each takes the topic being
+# moved (changing it in memory), the mover's note, the moment and the council's rules, and
+# returns the fields it changed and what it adds to the trail entry of the move.
+def keep_reason(topic, *, note, now, rules):
+    """A negative outcome keeps the mover's note as its reason, shown on the topic."""
+    topic.outcome_note = note
+    return ["outcome_note"], {}
+
+
+def record_resolution(topic, *, note, now, rules):
+    """Leaving the vote: the topic takes the resolution of the meeting that voted on it."""
+    item = topic.agenda_item()
+    topic.resolution = item.resolution
+    return ["resolution"], {"meeting": item.meeting_id, "vote": item.vote.pk, "resolution": item.resolution}
+
+
+def open_publicity(topic, *, note, now, rules):
+    """The objection period starts, as long as the council's rules say."""
+    topic.publicity_ends_at = now + timedelta(days=rules.publicity_days)
+    return ["publicity_ends_at"], {"publicity_ends": topic.publicity_ends_at}
+
+
+def open_evaluation(topic, *, note, now, rules):
+    """Residents' rating window starts, as long as the council's rules say."""
+    topic.evaluation_ends_at = now + timedelta(days=rules.evaluation_days)
+    return ["evaluation_ends_at"], {"evaluation_ends": topic.evaluation_ends_at}
+
+
+def close_record(topic, *, note, now, rules):
+    """The archive: the record is closed at this moment."""
+    topic.archived_at = now
+    return ["archived_at"], {}
+
+
 @dataclass(frozen=True)
 class Move:
     outcome: str | None  # the outcome the move records; None leaves it as it is
@@ -219,22 +255,23 @@ class Move:
     guard: Callable
     needs_note: bool = False  # a reason the mover must give
     label: str = ""
+    effects: tuple[Callable, ...] = ()  # what else the move writes, in this order
 
 
 COLLECT, REVIEW, RESOLVE, PUBLICIZE, IMPLEMENT, EVALUATE, ARCHIVE = STEPS
 
 # fmt: off
 TRANSITIONS = {
-    # from       to             outcome recorded     who        guard             reason  button
+    # from       to             outcome recorded     who        guard             reason  button                           also writes
     (COLLECT,   REVIEW):    Move(None,               by_staff,  guard_review,     False, _("Send to review")),
-    (COLLECT,   ARCHIVE):   Move(Outcome.WITHDRAWN,  by_author, guard_withdraw,   False, _("Withdraw the topic")),
+    (COLLECT,   ARCHIVE):   Move(Outcome.WITHDRAWN,  by_author, guard_withdraw,   False, _("Withdraw the topic"),          (keep_reason, close_record)),
     (REVIEW,    RESOLVE):   Move(None,               by_staff,  guard_resolve,    False, _("Accept for the vote")),
-    (REVIEW,    ARCHIVE):   Move(Outcome.REJECTED,   by_staff,  guard_reject,     True,  _("Reject with a reason")),
-    (RESOLVE,   PUBLICIZE): Move(Outcome.ADOPTED,    by_staff,  guard_publicize,  False, _("Publicize the resolution")),
-    (RESOLVE,   ARCHIVE):   Move(Outcome.VOTED_DOWN, by_staff,  guard_voted_down, False, _("Archive as voted down")),
+    (REVIEW,    ARCHIVE):   Move(Outcome.REJECTED,   by_staff,  guard_reject,     True,  _("Reject with a reason"),        (keep_reason, close_record)),
+    (RESOLVE,   PUBLICIZE): Move(Outcome.ADOPTED,    by_staff,  guard_publicize,  False, _("Publicize the resolution"),    (record_resolution, open_publicity)),
+    (RESOLVE,   ARCHIVE):   Move(Outcome.VOTED_DOWN, by_staff,  guard_voted_down, False, _("Archive as voted down"),       (keep_reason, record_resolution, close_record)),
     (PUBLICIZE, IMPLEMENT): Move(None,               by_staff,  guard_implement,  False, _("Start implementation")),
-    (IMPLEMENT, EVALUATE):  Move(None,               by_staff,  guard_evaluate,   False, _("Open the evaluation")),
-    (EVALUATE,  ARCHIVE):   Move(None,               by_staff,  guard_archive,    False, _("Archive the record")),
+    (IMPLEMENT, EVALUATE):  Move(None,               by_staff,  guard_evaluate,   False, _("Open the evaluation"),         (open_evaluation,)),
+    (EVALUATE,  ARCHIVE):   Move(None,               by_staff,  guard_archive,    False, _("Archive the record"),          (close_record,)),
 }
 # fmt: on
 

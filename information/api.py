@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from communities.permissions import can
+from core.errors import refusal_detail
 from core.parsers import UPLOAD_PARSERS
 
 from . import selectors, services, uploads
@@ -35,9 +36,7 @@ def _service_call(call):
     try:
         return call()
     except uploads.TooLarge as exc:
-        raise PayloadTooLarge(
-            {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
-        ) from exc
+        raise PayloadTooLarge(refusal_detail(exc)) from exc
 
 
 def _valid_filters(filterset_class, request, model):

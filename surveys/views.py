@@ -22,7 +22,7 @@ from communities.models import Community
 from communities.permissions import can, roles_for
 from core import charts
 from core.attempts import TooManyAttempts
-from core.errors import Conflict
+from core.errors import Conflict, add_refusal
 from core.pagination import page_or_404
 
 from . import exports, selectors, services
@@ -42,14 +42,6 @@ PAGE_SIZE = 20
 
 def _refused(request, message, status=403):
     return render(request, "surveys/refused.html", {"message": message}, status=status)
-
-
-def _add_service_errors(form, error):
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 # Surveys ---------------------------------------------------------------------------------
@@ -89,7 +81,7 @@ def survey_detail(request, survey_id):
             try:
                 services.response_submit(actor=user, survey=survey, answers=form.answers())
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_refusal(form, error)
                 status = 400
             except Conflict as conflict:
                 refusal, status, form = conflict.message, 409, None

@@ -31,13 +31,12 @@ from .objections import objection_answer, objection_lodge
 from .ratings import rating_give
 from .supports import support_give, support_withdraw
 from .tasks import progress_report, task_create
-from .topics import NEGATIVE_OUTCOMES, topic_advance, topic_raise, topic_update, topic_withdraw
+from .topics import topic_advance, topic_raise, topic_update, topic_withdraw
 from .votes import attendance_record, vote_record
 
 __all__ = [
     "CHECK_IN_OPENS",
     "DAY_FIELDS",
-    "NEGATIVE_OUTCOMES",
     "RULE_FIELDS",
     "agenda_add",
     "agenda_move",

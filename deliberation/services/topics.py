@@ -1,7 +1,5 @@
 """Topics: raising, editing, moving through the seven steps, withdrawing."""
 
-import datetime
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,8 +13,6 @@ from ..models import NOTE_MAX, TOPIC_BODY_MAX, Topic, TopicCategory, TrailKind
 from ..selectors import council_rules_for
 from ..workflow import TRANSITIONS, Outcome, Step, due_after, permission_blocker, skip_blocker
 from ._helpers import _lock_topic, _require, _same_community, _text
-
-NEGATIVE_OUTCOMES = {Outcome.REJECTED, Outcome.VOTED_DOWN, Outcome.WITHDRAWN}
 
 
 @transaction.atomic
@@ -181,25 +177,10 @@ def _enter_step(topic, source, target, move, note, actor, now):
     if move.outcome:
         topic.outcome = move.outcome
         fields.append("outcome")
-    if move.outcome in NEGATIVE_OUTCOMES:
-        topic.outcome_note = note
-        fields.append("outcome_note")
-    if source == Step.RESOLVE:
-        item = topic.agenda_item()
-        topic.resolution = item.resolution
-        fields.append("resolution")
-        data.update(meeting=item.meeting_id, vote=item.vote.pk, resolution=item.resolution)
-    if target == Step.PUBLICIZE:
-        topic.publicity_ends_at = now + datetime.timedelta(days=rules.publicity_days)
-        fields.append("publicity_ends_at")
-        data["publicity_ends"] = topic.publicity_ends_at
-    if target == Step.EVALUATE:
-        topic.evaluation_ends_at = now + datetime.timedelta(days=rules.evaluation_days)
-        fields.append("evaluation_ends_at")
-        data["evaluation_ends"] = topic.evaluation_ends_at
-    if target == Step.ARCHIVE:
-        topic.archived_at = now
-        fields.append("archived_at")
+    for effect in move.effects:
+        written, recorded = effect(topic, note=note, now=now, rules=rules)
+        fields += written
+        data.update(recorded)
     topic.save(update_fields=fields)
     data["outcome"] = topic.outcome
     trail.append(topic=topic, kind=TrailKind.STEP, actor=actor, data=data, at=now)
