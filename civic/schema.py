@@ -36,7 +36,10 @@ ERROR_COMPONENTS = {
     415: "UnsupportedMediaTypeError",
     429: "ThrottledError",
 }
-FIELD_ERROR_LIST = {"type": "array", "items": {}, "description": "The field's messages (nested for lists and objects)."}
+FIELD_ERROR_LIST = {
+    "description": "The field's messages: a list of strings, or an object of nested field errors for a "
+    "list or object field (by index or name)."
+}
 
 
 def error_schema(status):
