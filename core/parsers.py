@@ -34,7 +34,9 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(_("JSON parse error: nested too deeply.")) from None
 
 
-# For the operations that take files (announcement attachments, progress reports): JSON when
-# there is no file to send, multipart when there is; DRF's multipart parser, as the files are
+# For the operations that take files (announcement attachments, progress reports). Their schema
+# offers multipart only: a body offered as both JSON and multipart with one schema breaks
+# generated clients (openapi-python-client writes a module that does not import). A client that
+# has no file to send may still send JSON, as before. DRF's multipart parser, as the files are
 # judged by the upload limits (core.uploads), not by the form-field limit.
 UPLOAD_PARSERS = [JSONParser, parsers.MultiPartParser]

@@ -416,7 +416,7 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Report progress on a task, optionally with a photo or PDF (staff, the owner, the supervisor)",
-        request={"application/json": ProgressCreateSerializer, "multipart/form-data": ProgressCreateSerializer},
+        request={"multipart/form-data": ProgressCreateSerializer},
         responses={201: ProgressReportSerializer, **WRITE_ERRORS, 413: OpenApiResponse(description="File too large.")},
     )
     @action(detail=True, methods=["post"], parser_classes=UPLOAD_PARSERS)

@@ -51,7 +51,7 @@ def _valid_filters(filterset_class, request, model):
     retrieve=extend_schema(summary="One announcement (opening it counts as read)"),
     create=extend_schema(
         summary="Publish an announcement to a community, street or district (staff, officials)",
-        request={"application/json": AnnouncementWriteSerializer, "multipart/form-data": AnnouncementWriteSerializer},
+        request={"multipart/form-data": AnnouncementWriteSerializer},
         responses={
             201: AnnouncementDetailSerializer,
             400: OpenApiResponse(
@@ -63,7 +63,7 @@ def _valid_filters(filterset_class, request, model):
     ),
     partial_update=extend_schema(
         summary="Change an announcement (fields left out keep their value)",
-        request={"application/json": AnnouncementWriteSerializer, "multipart/form-data": AnnouncementWriteSerializer},
+        request={"multipart/form-data": AnnouncementWriteSerializer},
         responses={
             200: AnnouncementDetailSerializer,
             400: OpenApiResponse(description="Field errors."),

@@ -183,7 +183,8 @@ class ActivitySerializer(serializers.ModelSerializer):
             "organiser_name",
             "cancelled",
         ]
-        extra_kwargs = {"capacity": {"min_value": 1}}
+        # The column's range on every database (SQLite's would otherwise show in the schema).
+        extra_kwargs = {"capacity": {"min_value": 1, "max_value": 2_147_483_647}}
 
     @extend_schema_field(serializers.IntegerField())
     def get_places_left(self, activity):
