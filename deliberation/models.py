@@ -747,6 +747,23 @@ class Rating(models.Model):
         ]
 
 
+class PublicityRead(models.Model):
+    """A verified resident opened a topic's page while its resolution was published: the
+    nudge before the publicity ends is for those who have not."""
+
+    topic = models.ForeignKey(Topic, models.CASCADE, related_name="+", verbose_name=_("topic"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("resident"))
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("publicity read")
+        verbose_name_plural = _("publicity reads")
+        constraints = [models.UniqueConstraint(fields=["topic", "user"], name="publicity_read_once")]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.topic_id}"
+
+
 class TrailKind(models.TextChoices):
     RAISED = "raised", _("Topic raised")
     EDITED = "edited", _("Topic edited")

@@ -27,7 +27,7 @@ from communities.permissions import can, is_council_member_of
 from communities.services import community_get
 from core import throttling, uploads
 
-from . import clock, selectors, services
+from . import clock, reminders, selectors, services
 from .forms import (
     AnswerForm,
     CommentEditForm,
@@ -347,7 +347,10 @@ def _topic_page(request, topic, *, status=200, forms=None):
 
 @anonymous_page_cache(scope=lambda request, topic_id: f"topic:{topic_id}")
 def topic_detail(request, topic_id):
-    return _topic_page(request, _topic_or_404(topic_id))
+    topic = _topic_or_404(topic_id)
+    # Whoever opened a published resolution is not nudged to read it before publicity ends.
+    reminders.publicity_read(user=request.user, topic=topic)
+    return _topic_page(request, topic)
 
 
 def _refused(request, topic, exc):

@@ -21,9 +21,10 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from communities.roles import EVALUATORS_GROUP, OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import permissions
+        from . import nudges, permissions
 
         permissions.register()
+        nudges.register()
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.
         extend_group(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -292,3 +293,46 @@ def test_postings_refused_when_they_cannot_be_true(flow, world, media):
     assert "photo" in photo.value.message_dict
     assert not Posting.objects.exists()
     assert not TrailEntry.objects.filter(kind=TrailKind.POSTED).exists()
+
+
+# The clerk's admin
+def test_staff_attach_a_material_in_the_admin_and_a_wrong_file_is_refused_on_its_field(client, flow, world, media):
+    meeting = flow.meeting()
+    client.force_login(world.staff)
+    url = reverse("admin:deliberation_meetingmaterial_add")
+    assert client.get(url).status_code == 200
+    refused = client.post(
+        url, {"meeting": meeting.pk, "title": "预算", "file": SimpleUploadedFile("预算.pdf", b"<html>no</html>")}
+    )
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert form.errors and form.data["title"] == "预算"
+    assert not meeting.materials.exists()
+    saved = client.post(url, {"meeting": meeting.pk, "title": "预算", "file": SimpleUploadedFile("预算.pdf", PDF)})
+    assert saved.status_code == 302
+    assert meeting.materials.get().title == "预算"
+
+
+def test_staff_record_a_posting_in_the_admin_and_it_reaches_the_trail(client, flow, world, media):
+    topic = flow.at(Step.PUBLICIZE)
+    client.force_login(world.staff)
+    url = reverse("admin:deliberation_posting_add")
+    local = timezone.localtime(flow.now)
+    data = {
+        "document": "topic_poster",
+        "topic": topic.pk,
+        "place": "3栋电梯口公示栏",
+        "posted_at_0": local.strftime("%Y-%m-%d"),
+        "posted_at_1": (local + datetime.timedelta(days=2)).strftime("%H:%M:%S"),
+        "photo": SimpleUploadedFile("board.png", PNG),
+    }
+    future = client.post(url, {**data, "posted_at_0": (local + datetime.timedelta(days=2)).strftime("%Y-%m-%d")})
+    assert future.status_code == 200 and "posted_at" in future.context["adminform"].form.errors
+    data["posted_at_1"] = local.strftime("%H:%M:%S")
+    data["photo"] = SimpleUploadedFile("board.png", PNG)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert TrailEntry.objects.filter(topic=topic, kind=TrailKind.POSTED).count() == 1
+    assert trail.verify(topic_ids=[topic.pk]).intact
+    client.force_login(world.other_staff)
+    assert client.get(reverse("admin:deliberation_posting_changelist")).context["cl"].result_count == 0
