@@ -13,7 +13,7 @@ trivial view. Then wrk drives, for --seconds each (in three turns):
 
 - the trivial view (the ceiling: same gunicorn, settings and middleware, a tiny response);
 - home, the community directory, a topic page with 300 comments, a meeting page (anonymous:
-  the directory and topic pages then come from the cache, see communities/page_cache.py);
+  the directory and topic pages then come from the cache, see core/page_cache.py);
 - the same topic page for a resident of its community, logged in (rendered every time);
 - the dashboard, as the demo official (a session cookie);
 

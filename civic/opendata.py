@@ -11,7 +11,6 @@ import datetime
 import io
 
 from django import forms
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
@@ -26,11 +25,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
 from communities.models import Community, District, Street
+from core.api import Pagination
+from core.pagination import other_parameters, page_links, page_or_404
 from core.spreadsheets import safe_row
 from deliberation.models import Topic, TrailEntry, TrailKind, Vote
 from deliberation.workflow import STEPS, Outcome, Step
-
-from .api import Pagination
 
 CHUNK = 500
 PAGE_SIZE = 20
@@ -321,14 +320,9 @@ def decisions_page(request):
     form = DecisionFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "civic/open_data.html", {"form": form, "page": None}, status=400)
-    paginator = Paginator(archived_decisions(**form.cleaned_data), PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:
-        raise Http404(_("There is no such page of decisions.")) from exc
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
+    page = page_or_404(
+        request, archived_decisions(**form.cleaned_data), PAGE_SIZE, _("There is no such page of decisions.")
+    )
     return render(
         request,
         "civic/open_data.html",
@@ -336,8 +330,8 @@ def decisions_page(request):
             "form": form,
             "page": page,
             "rows": decision_rows(page.object_list),
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "query": query.urlencode(),
+            "page_range": page_links(page),
+            "query": other_parameters(request, "format"),
             "filtered": any(value for value in form.cleaned_data.values()),
         },
     )

@@ -6,7 +6,7 @@ the page does not exist (404), the input is bad (400), too large (413) or in a f
 endpoint does not take (415), the requester is throttled (429).
 Rather than repeat these on every view, `AutoSchema` adds each one an operation can give
 and its view did not already document, and gives every error answer without a body its
-JSON shape (`civic.api.exception_handler` writes them all).
+JSON shape (`core.api.exception_handler` writes them all).
 
 It also tells the truth about read-only text fields whose column may be blank: DRF drops
 `allow_blank` from read-only fields, so their enum or pattern would forbid the "" they answer.

@@ -121,13 +121,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis is the broker, the cache and the rate-limit store when it is configured. While it is
-# down the cache serves from each process's memory (civic/cache.py); short timeouts keep a
+# down the cache serves from each process's memory (core/cache.py); short timeouts keep a
 # dead Redis from stalling requests.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "civic.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "civic",
             "TIMEOUT": 300,
@@ -352,7 +352,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # core.parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
-    "DEFAULT_PAGINATION_CLASS": "civic.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "civic.schema.AutoSchema",
@@ -367,7 +367,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "600/min"),
         "login": os.environ.get("THROTTLE_LOGIN", "10/min"),
     },
-    "EXCEPTION_HANDLER": "civic.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 # Posting limits shared by pages and API (core.throttling): `<scope>` per user, `<scope>_ip`

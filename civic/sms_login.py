@@ -97,16 +97,6 @@ def _hash(phone, salt, code):
     return salted_hmac("civic.sms_login", f"{phone}:{salt}:{code}", algorithm="sha256").hexdigest()
 
 
-def _count(key, window):
-    """One more event in a fixed window that starts at the first one; returns the count."""
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return 1
-
-
 def _too_many(wait_minutes=60):
     return ngettext(
         "Too many requests. Try again in %(minutes)d minute.",
@@ -136,7 +126,7 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
     Raises ValidationError for a malformed number and Throttled past the limits.
     """
     phone = clean_phone(phone)
-    if _count(f"smscode:address:{_address_key(address)}", HOUR) > per_address_hourly():
+    if throttling.count(f"smscode:address:{_address_key(address)}", HOUR) > per_address_hourly():
         raise Throttled(HOUR, message=_too_many())
     now = time.time()
     if not cache.add(f"smscode:resend:{phone}", now, RESEND_AFTER):
@@ -151,7 +141,7 @@ def code_request(*, phone, address=None, language=None, purpose="login"):
             )
             % {"seconds": wait},
         )
-    if _count(f"smscode:number:{phone}", HOUR) > per_number_hourly():
+    if throttling.count(f"smscode:number:{phone}", HOUR) > per_number_hourly():
         raise Throttled(HOUR, message=_too_many())
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     with transaction.atomic():
@@ -223,15 +213,9 @@ def sms_login(*, phone, code, address=None, community=None, display_name="", lan
     Raises ValidationError (wrong, expired, missing community) or Throttled (a sixth try,
     or too many tries from one address).
     """
-    phone = clean_phone(phone)
-    code = clean_code(code)
-    if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
-        raise Throttled(HOUR, message=_too_many())
-    outcome = _check_code(phone, code)
-    if outcome == "tries":
-        raise Throttled(RESEND_AFTER, message=_("You have tried this code too many times. Ask for a new code."))
+    phone, outcome = _try_code(phone, code, address)
     if outcome == "none":
-        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
+        raise ValidationError({"code": _wrong_or_expired()})
     if outcome == "expired":
         raise ValidationError({"code": _("This code has expired: codes are valid for 5 minutes. Ask for a new code.")})
     if isinstance(outcome, int):
@@ -253,21 +237,38 @@ def sms_login(*, phone, code, address=None, community=None, display_name="", lan
 def code_confirm(*, phone, code, address=None):
     """Check a code sent to a logged-in person's own number (a re-check before deleting the
     account) and use it up. Raises ValidationError or Throttled as sms_login does."""
+    phone, outcome = _try_code(phone, code, address)
+    if not isinstance(outcome, SmsCode):
+        raise ValidationError({"code": _wrong_or_expired()})
+    with transaction.atomic():
+        record = _unused(outcome)
+        record.used_at = timezone.now()
+        record.save(update_fields=["used_at"])
+
+
+def _wrong_or_expired():
+    return _("This code is wrong or has expired. Ask for a new code.")
+
+
+def _try_code(phone, code, address):
+    """The number as stored and what its latest code says of `code` (_check_code), once the
+    address's hourly limit and the code's tries allow a try; Throttled otherwise."""
     phone = clean_phone(phone)
     code = clean_code(code)
-    if _count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
+    if throttling.count(f"smslogin:address:{_address_key(address)}", HOUR) > logins_per_address_hourly():
         raise Throttled(HOUR, message=_too_many())
     outcome = _check_code(phone, code)
     if outcome == "tries":
         raise Throttled(RESEND_AFTER, message=_("You have tried this code too many times. Ask for a new code."))
-    if not isinstance(outcome, SmsCode):
-        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
-    with transaction.atomic():
-        record = SmsCode.objects.select_for_update().get(pk=outcome.pk)
-        if record.used_at is not None:
-            raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
-        record.used_at = timezone.now()
-        record.save(update_fields=["used_at"])
+    return phone, outcome
+
+
+def _unused(record):
+    """The code's row, locked for this transaction; ValidationError when a concurrent request used it first."""
+    record = SmsCode.objects.select_for_update().get(pk=record.pk)
+    if record.used_at is not None:
+        raise ValidationError({"code": _wrong_or_expired()})
+    return record
 
 
 def _check_code(phone, code):
@@ -294,9 +295,7 @@ def _check_code(phone, code):
 
 @transaction.atomic
 def _log_in_or_sign_up(record, phone, community, display_name, language, accept_terms):
-    record = SmsCode.objects.select_for_update().get(pk=record.pk)
-    if record.used_at is not None:
-        raise ValidationError({"code": _("This code is wrong or has expired. Ask for a new code.")})
+    record = _unused(record)
     user = User.objects.filter(phone=phone).first()
     created = False
     held = community_services.signup_held("phone", phone)

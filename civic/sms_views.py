@@ -21,9 +21,11 @@ from communities import services as community_services
 from communities import signup_confirm
 from communities.forms import ConsentField
 from communities.models import Community
-from communities.views import _remember_language, welcome_message
+from communities.views import welcome_message
 from core import throttling, tokens
 from core.client_ip import client_ip
+from core.languages import remember_language
+from core.phones import PhoneField
 from core.text import TextField, TextSerializerField, validate_display_name
 
 from . import sms_login
@@ -169,9 +171,8 @@ def _communities():
 
 
 class PhoneForm(forms.Form):
-    phone = forms.CharField(
+    phone = PhoneField(
         label=gettext_lazy("Mobile phone number"),
-        max_length=20,
         help_text=gettext_lazy("11 digits. We send a six-digit code to it."),
         widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
     )
@@ -305,7 +306,7 @@ def sms_login_page(request):
                 if result.created:
                     messages.success(request, welcome_message(result.user))
                 response = redirect(next_url or (reverse("profile") if result.created else settings.LOGIN_REDIRECT_URL))
-                return _remember_language(response, result.user.preferred_language)
+                return remember_language(response, result.user.preferred_language)
         else:
             status_code = 400
     elif action is not None:

@@ -22,7 +22,7 @@ def home(request):
 def healthz(request):
     """For load balancers: 200 while this process reaches the database and the cache, else 503.
 
-    A cache serving from local memory while Redis is down (civic/cache.py) is `degraded`: the
+    A cache serving from local memory while Redis is down (core/cache.py) is `degraded`: the
     process still serves, so it stays in rotation, and monitoring sees the outage.
     """
     import uuid

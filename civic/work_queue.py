@@ -68,54 +68,51 @@ def work_queue(user, now=None):
         return lines
     now = now or clock.now()
 
-    def add(perm, label, queryset, url):
-        if user.has_perm(perm):
-            lines.append(Line(label, queryset.count(), url))
+    def add(label, rows, **filters):
+        """A line counting `rows`, linking to their model's admin list filtered by `filters`,
+        when the person may view that list."""
+        meta = rows.model._meta
+        if user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            lines.append(Line(label, rows.count(), _url(f"{meta.app_label}_{meta.model_name}", **filters)))
 
+    pending = Residency.Status.PENDING
     add(
-        "communities.view_residency",
         _("Residents waiting for verification"),
-        Residency.objects.filter(community_scope_q(user, "community__"), status=Residency.Status.PENDING),
-        _url("communities_residency", status__exact=Residency.Status.PENDING),
+        Residency.objects.filter(community_scope_q(user, "community__"), status=pending),
+        status__exact=pending,
     )
     add(
-        "deliberation.view_comment",
         _("Comments held for moderation"),
         Comment.objects.filter(community_scope_q(user, "topic__community__"), held=True),
-        _url("deliberation_comment", held__exact=1),
+        held__exact=1,
     )
+    reported = CommentReport.Status.OPEN
     add(
-        "deliberation.view_commentreport",
         _("Reported comments to decide"),
-        CommentReport.objects.filter(
-            community_scope_q(user, "comment__topic__community__"), status=CommentReport.Status.OPEN
-        ),
-        _url("deliberation_commentreport", status__exact=CommentReport.Status.OPEN),
+        CommentReport.objects.filter(community_scope_q(user, "comment__topic__community__"), status=reported),
+        status__exact=reported,
     )
     add(
-        "deliberation.view_objection",
         _("Objections not answered"),
         Objection.objects.filter(community_scope_q(user, "topic__community__"), answered_at__isnull=True),
-        _url("deliberation_objection", answered_at__isempty=1),
+        answered_at__isempty=1,
     )
     add(
-        "deliberation.view_topic",
         _("Topics past their time limit"),
         Topic.objects.filter(community_scope_q(user, "community__")).overdue(now),
-        _url("deliberation_topic", overdue="yes"),
+        overdue="yes",
     )
     if user.has_perm("deliberation.view_meeting"):
         ids = sorted(meetings_missing_records(user, now).values_list("pk", flat=True))
         url = _url("deliberation_meeting", id__in=",".join(map(str, ids))) if ids else _url("deliberation_meeting")
         lines.append(Line(_("This week's meetings without attendance or votes"), len(ids), url))
+    failed = Delivery.Status.FAILED
     add(
-        "notifications.view_delivery",
         _("Notice deliveries that failed"),
         Delivery.objects.filter(
-            community_scope_q(user, "notice__community__") if not roles.superuser else Q(),
-            status=Delivery.Status.FAILED,
+            community_scope_q(user, "notice__community__") if not roles.superuser else Q(), status=failed
         ),
-        _url("notifications_delivery", status__exact=Delivery.Status.FAILED),
+        status__exact=failed,
     )
     return lines
 

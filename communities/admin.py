@@ -3,10 +3,12 @@ write goes through the services, so the admin and the API can never disagree abo
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdminMixin, run_action, run_service
+from core.phones import PhoneField, looks_like_phone, normalise_phone
 
 from . import services
 from .models import (
@@ -20,6 +22,7 @@ from .models import (
     Street,
     StreetUserObjectPermission,
     User,
+    phone_validator,
 )
 from .permissions import (
     MANAGE_COMMUNITY,
@@ -265,8 +268,15 @@ class ResidencyAdmin(ServiceAdminMixin, CommunityScopedAdmin):
         )
 
 
+class UserChangeForm(DjangoUserChangeForm):
+    """Django's form, with the phone number read as on every other path (core.phones)."""
+
+    phone = PhoneField(label=_("phone number"), required=False, validators=[phone_validator])
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (
@@ -329,6 +339,9 @@ class UserAdmin(DjangoUserAdmin):
         return fieldsets
 
     def get_search_results(self, request, queryset, search_term):
+        if looks_like_phone(search_term):
+            # "139 0000 0001" finds the number stored as 13900000001, as logging in with it does.
+            search_term = normalise_phone(search_term)
         if request.user.is_superuser or not search_term:
             return super().get_search_results(request, queryset, search_term)
         # A former resident is not found by their phone or e-mail: only by name, while the

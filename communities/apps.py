@@ -2,6 +2,13 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
+from core.page_cache import page_changed
+
+
+def directory_changed(**kwargs):
+    """A community, street or district saved or deleted: the directory's pages are stale."""
+    page_changed("directory")
+
 
 class CommunitiesConfig(AppConfig):
     name = "communities"
@@ -9,7 +16,6 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from .models import Community, District, Street
-        from .page_cache import directory_changed
         from .roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="communities.sync_role_groups")

@@ -8,32 +8,36 @@ silently dropped would answer a different question than the one asked.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import choice_filter, id_filter
+
 from .models import Community, District, Residency, Stage, Street, Typology
 from .selectors import community_list
 
 
+def community_filter(queryset=None, **options):
+    """A filter by a community's id, for every app's lists (a missing id is a 400 on the field)."""
+    queryset = Community.objects.all() if queryset is None else queryset
+    return id_filter(queryset, _("No community has this id."), **options)
+
+
 class CommunityFilter(django_filters.FilterSet):
-    typology = django_filters.ChoiceFilter(
-        choices=Typology.choices,
+    typology = choice_filter(
+        Typology.choices,
+        _("Unknown typology: %(value)s."),
         help_text=_("One of the eight typologies (see typologies/)."),
-        error_messages={"invalid_choice": _("Unknown typology: %(value)s.")},
     )
-    stage = django_filters.ChoiceFilter(
-        choices=Stage.choices,
+    stage = choice_filter(
+        Stage.choices,
+        _("Unknown development stage: %(value)s."),
         help_text=_("One of the three development stages (see stages/)."),
-        error_messages={"invalid_choice": _("Unknown development stage: %(value)s.")},
     )
-    district = django_filters.ModelChoiceFilter(
+    district = id_filter(
+        District.objects.all(),
+        _("No district has this id."),
         field_name="street__district",
-        queryset=District.objects.all(),
         help_text=_("District id."),
-        error_messages={"invalid_choice": _("No district has this id.")},
     )
-    street = django_filters.ModelChoiceFilter(
-        queryset=Street.objects.all(),
-        help_text=_("Street or town id."),
-        error_messages={"invalid_choice": _("No street or town has this id.")},
-    )
+    street = id_filter(Street.objects.all(), _("No street or town has this id."), help_text=_("Street or town id."))
     search = django_filters.CharFilter(help_text=_("Part of the name, code or address."))
 
     class Meta:
@@ -47,15 +51,8 @@ class CommunityFilter(django_filters.FilterSet):
 
 
 class ResidencyFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=Residency.Status.choices,
-        error_messages={"invalid_choice": _("Unknown status: %(value)s.")},
-    )
-    community = django_filters.ModelChoiceFilter(
-        queryset=Community.objects.all(),
-        help_text=_("Community id."),
-        error_messages={"invalid_choice": _("No community has this id.")},
-    )
+    status = choice_filter(Residency.Status.choices, _("Unknown status: %(value)s."))
+    community = community_filter(help_text=_("Community id."))
 
     class Meta:
         model = Residency

@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.phones import normalise_phone
+from core.phones import PhoneField
 from core.text import TextField, validate_display_name
 
 from .models import Community, District, Language, Stage, Street, Typology, phone_validator
@@ -118,10 +118,10 @@ class SignUpForm(forms.Form):
         validators=[validate_display_name],
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Mobile phone number"),
-        max_length=20,
         required=False,
+        validators=[phone_validator],
         help_text=_("11 digits. Give a phone number, an e-mail address or both."),
         widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
     )
@@ -151,12 +151,6 @@ class SignUpForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [("", _("Choose your community")), *_community_choices()]
-
-    def clean_phone(self):
-        phone = normalise_phone(self.cleaned_data.get("phone"))
-        if phone:
-            phone_validator(phone)
-        return phone
 
     def clean_email(self):
         return (self.cleaned_data.get("email") or "").strip().lower()

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from core.errors import Conflict
 from core.phones import normalise_phone
 from core.text import clean_text, validate_display_name
 
-from .errors import Conflict
 from .models import Body, BodyKind, Community, Membership, Residency
 from .permissions import (
     MANAGE_COMMUNITY,

@@ -6,7 +6,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -14,31 +13,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import throttling
+from core.errors import Conflict
+from core.languages import remember_language
+from core.page_cache import anonymous_page_cache
+from core.pagination import other_parameters, page_links, page_or_404
 
 from . import legal, selectors, services, signup_confirm
-from .errors import Conflict
 from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
 from .models import BodyKind, Community, Language, Post, Residency
-from .page_cache import anonymous_page_cache
 from .permissions import can
 
 DIRECTORY_PAGE_SIZE = 20
-
-
-def _remember_language(response, language):
-    """Make a language the session's language: activate it now and keep it in the cookie."""
-    translation.activate(language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-    return response
 
 
 def _current_language():
@@ -51,14 +36,8 @@ def community_list(request):
     form = DirectoryFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "communities/community_list.html", {"form": form, "page": None}, status=400)
-    paginator = Paginator(selectors.community_list(**form.selector_kwargs()), DIRECTORY_PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:
-        raise Http404(_("There is no such page of communities.")) from exc
-    # Page links carry the filters along; only the page number changes.
-    query = request.GET.copy()
-    query.pop("page", None)
+    communities = selectors.community_list(**form.selector_kwargs())
+    page = page_or_404(request, communities, DIRECTORY_PAGE_SIZE, _("There is no such page of communities."))
     filtered = any(value for value in form.cleaned_data.values())
     return render(
         request,
@@ -66,8 +45,8 @@ def community_list(request):
         {
             "form": form,
             "page": page,
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            "query": query.urlencode(),
+            "page_range": page_links(page),
+            "query": other_parameters(request),
             "filtered": filtered,
         },
     )
@@ -192,7 +171,7 @@ def signup_confirm_email(request, token):
         login(request, user, backend="communities.backends.IdentifierBackend")
         request.session.pop("signup_mailed_to", None)
         messages.success(request, welcome_message(user))
-        return _remember_language(redirect("profile"), user.preferred_language)
+        return remember_language(redirect("profile"), user.preferred_language)
     return render(request, "registration/signup_confirm.html", {"held": held})
 
 
@@ -231,7 +210,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        return _remember_language(response, form.get_user().preferred_language)
+        return remember_language(response, form.get_user().preferred_language)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -285,7 +264,7 @@ def profile(request):
                 add_service_errors(form, error)
             else:
                 response = redirect("profile")
-                _remember_language(response, user.preferred_language)
+                remember_language(response, user.preferred_language)
                 messages.success(request, _("Your contact preferences are saved."))
                 return response
         # The failed form must not leak half-applied values into the page around it.

@@ -10,6 +10,8 @@ import time
 
 from django.core.cache import cache
 
+from .throttling import count
+
 
 class TooManyAttempts(Exception):
     """Too many wrong guesses: pages and the API answer 429 with `message` and Retry-After `wait`."""
@@ -33,8 +35,4 @@ def attempts_left(bucket, ident, limit, period):
 
 def wrong_guess(key, period):
     """Count one wrong guess in the window `attempts_left` named (shared through Redis)."""
-    cache.add(key, 0, period)
-    try:
-        cache.incr(key)
-    except ValueError:  # the window's key expired between add and incr
-        cache.add(key, 1, period)
+    count(key, period)

@@ -1,7 +1,7 @@
 """The API's parsers (settings.REST_FRAMEWORK's DEFAULT_PARSER_CLASSES): deep JSON is a 400,
 and a body over the form-field limit is refused with 413 before a byte of it is read.
 
-Kept apart from civic.api, which imports DRF's views: those read DEFAULT_PARSER_CLASSES as
+Kept apart from core.api, which imports DRF's views: those read DEFAULT_PARSER_CLASSES as
 they are imported."""
 
 from django.conf import settings

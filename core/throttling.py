@@ -11,7 +11,7 @@ at 0 and `cache.incr` counts atomically, so with Redis every web process shares 
 and two processes cannot both take the last place. A window allows at most its number of
 posts; straddling two windows allows a burst of twice that, which these limits tolerate.
 
-While Redis is down the cache answers from each process's memory (civic.cache), so the
+While Redis is down the cache answers from each process's memory (core.cache), so the
 limits still hold, per process, and nobody is refused who would not be.
 """
 
@@ -97,19 +97,23 @@ def parse_rate(rate):
     return int(number), PERIODS[period.strip()[0].lower()]
 
 
+def count(key, seconds):
+    """One more event under `key`, a counter kept `seconds` from its first event (shared through
+    the cache); returns the count. Every limit counts with it: posting, SMS codes, guesses."""
+    cache.add(key, 0, seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, seconds)
+        return 1
+
+
 def _hit(bucket, ident, rate):
     """Count one post in the bucket's current window; the seconds to wait when past the rate."""
     allowed, period = parse_rate(rate)
     now = time.time()
     window = int(now // period)
-    key = f"throttle:{bucket}:{ident}:{window}"
-    cache.add(key, 0, period)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's key expired between add and incr
-        cache.add(key, 1, period)
-        count = 1
-    if count <= allowed:
+    if count(f"throttle:{bucket}:{ident}:{window}", period) <= allowed:
         return None
     return math.ceil((window + 1) * period - now)
 

@@ -24,7 +24,7 @@ READABLE = (*STAFF_CHANGE, "ballot", "rating", "trailentry")
 def _trail_appended(sender, instance, created, **kwargs):
     """Everything a topic's page shows changes with an entry on its trail (a comment, its
     hiding, a step, a vote, an objection...): anonymous visitors' cached copy is stale."""
-    from communities.page_cache import page_changed
+    from core.page_cache import page_changed
 
     page_changed(f"topic:{instance.topic_id}")
 

@@ -8,7 +8,8 @@ in the selectors the pages use too.
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community
+from communities.filters import community_filter
+from core.filters import choice_filter
 
 from . import selectors
 from .models import Meeting, Topic
@@ -16,16 +17,8 @@ from .workflow import Step
 
 
 class TopicFilter(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(
-        queryset=Community.objects.all(),
-        help_text=_("Community id."),
-        error_messages={"invalid_choice": _("No community has this id.")},
-    )
-    step = django_filters.ChoiceFilter(
-        choices=Step.choices,
-        help_text=_("One of the seven steps."),
-        error_messages={"invalid_choice": _("Unknown step: %(value)s.")},
-    )
+    community = community_filter(help_text=_("Community id."))
+    step = choice_filter(Step.choices, _("Unknown step: %(value)s."), help_text=_("One of the seven steps."))
     overdue = django_filters.BooleanFilter(help_text=_("Only topics past (true) or within (false) their step's limit."))
     search = django_filters.CharFilter(help_text=_("Part of the title or description."))
 
@@ -44,11 +37,7 @@ class TopicFilter(django_filters.FilterSet):
 
 
 class MeetingFilter(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(
-        queryset=Community.objects.all(),
-        help_text=_("Community id."),
-        error_messages={"invalid_choice": _("No community has this id.")},
-    )
+    community = community_filter(help_text=_("Community id."))
     upcoming = django_filters.BooleanFilter(
         help_text=_("True: scheduled meetings still to come, soonest first; false: past meetings.")
     )

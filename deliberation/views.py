@@ -12,20 +12,21 @@ import re
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.errors import Conflict
 from communities.forms import add_service_errors
 from communities.models import Body, Community
-from communities.page_cache import anonymous_page_cache
 from communities.permissions import can, is_council_member_of
 from communities.services import community_get
 from core import throttling, uploads
+from core.errors import Conflict
+from core.page_cache import anonymous_page_cache
+from core.pagination import other_parameters, page_or_404
 
 from . import clock, reminders, selectors, services
 from .forms import (
@@ -89,13 +90,6 @@ def _comment_or_404(comment_id):
         raise Http404(_("There is no such comment.")) from exc
 
 
-def _page(paginator, number, message):
-    try:
-        return paginator.page(number or 1)
-    except InvalidPage as exc:
-        raise Http404(message) from exc
-
-
 def _error_text(exc):
     """One sentence for a message box from whatever a service raised."""
     if isinstance(exc, Conflict):
@@ -123,15 +117,13 @@ def community_topics(request, community_id):
     step = (form.cleaned_data.get("step") or None) if valid else None
     overdue = True if valid and form.cleaned_data.get("overdue") else None
     topics = selectors.topics_in_step_order(selectors.topic_list(community=community, step=step, overdue=overdue))
-    page = _page(Paginator(topics, TOPICS_PAGE_SIZE), request.GET.get("page"), _("There is no such page of topics."))
+    page = page_or_404(request, topics, TOPICS_PAGE_SIZE, _("There is no such page of topics."))
     counts, overdue_count = selectors.community_topic_counts(community)
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "community": community,
         "form": form,
         "page": page,
-        "query": query.urlencode(),
+        "query": other_parameters(request),
         "step_counts": [{"step": s.value, "label": s.label, "count": counts[s.value]} for s in STEPS],
         "total": sum(counts.values()),
         "overdue_count": overdue_count,
@@ -772,9 +764,10 @@ def community_meetings(request, community_id):
     community = _community_or_404(community_id)
     now = clock.now()
     upcoming = list(selectors.meetings_of(community, upcoming=True, now=now)[:UPCOMING_SHOWN])
-    past = _page(
-        Paginator(selectors.meetings_of(community, upcoming=False, now=now), MEETINGS_PAGE_SIZE),
-        request.GET.get("page"),
+    past = page_or_404(
+        request,
+        selectors.meetings_of(community, upcoming=False, now=now),
+        MEETINGS_PAGE_SIZE,
         _("There is no such page of meetings."),
     )
     context = {

@@ -3,7 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from communities.filters import community_filter
 from communities.models import Community, District, Street
+from core.filters import choice_filter, id_filter
 
 from .models import AnnouncementState, Category, ServiceCategory
 
@@ -11,25 +13,20 @@ STATES = [*AnnouncementState.choices, ("all", _("All"))]
 
 
 class AnnouncementFilter(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(
-        queryset=Community.objects.select_related("street"),
+    community = community_filter(
+        Community.objects.select_related("street"),
         method="filter_nothing",
         help_text=_("Community id: what is addressed to it, its street or its district (within your own area)."),
-        error_messages={"invalid_choice": _("No community has this id.")},
     )
-    category = django_filters.ChoiceFilter(
-        choices=Category.choices,
-        method="filter_nothing",
-        error_messages={"invalid_choice": _("Unknown category: %(value)s.")},
-    )
-    state = django_filters.ChoiceFilter(
-        choices=STATES,
+    category = choice_filter(Category.choices, _("Unknown category: %(value)s."), method="filter_nothing")
+    state = choice_filter(
+        STATES,
+        _("Unknown state: %(value)s."),
         method="filter_nothing",
         help_text=_(
             "`published` (default) for readers; `scheduled`, `expired` or `all` list the announcements "
             "of the areas you may publish to."
         ),
-        error_messages={"invalid_choice": _("Unknown state: %(value)s.")},
     )
 
     def filter_nothing(self, queryset, name, value):
@@ -38,26 +35,10 @@ class AnnouncementFilter(django_filters.FilterSet):
 
 
 class ServiceFilter(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(
-        queryset=Community.objects.all(),
-        method="filter_nothing",
-        error_messages={"invalid_choice": _("No community has this id.")},
-    )
-    street = django_filters.ModelChoiceFilter(
-        queryset=Street.objects.all(),
-        method="filter_id",
-        error_messages={"invalid_choice": _("No street or town has this id.")},
-    )
-    district = django_filters.ModelChoiceFilter(
-        queryset=District.objects.all(),
-        method="filter_id",
-        error_messages={"invalid_choice": _("No district has this id.")},
-    )
-    category = django_filters.ChoiceFilter(
-        choices=ServiceCategory.choices,
-        method="filter_nothing",
-        error_messages={"invalid_choice": _("Unknown category: %(value)s.")},
-    )
+    community = community_filter(method="filter_nothing")
+    street = id_filter(Street.objects.all(), _("No street or town has this id."), method="filter_id")
+    district = id_filter(District.objects.all(), _("No district has this id."), method="filter_id")
+    category = choice_filter(ServiceCategory.choices, _("Unknown category: %(value)s."), method="filter_nothing")
     search = django_filters.CharFilter(method="filter_nothing", help_text=_("Part of the name, description or place."))
 
     def filter_nothing(self, queryset, name, value):

@@ -1,6 +1,5 @@
 """Residents' pages: the announcements of their area, and the services on offer."""
 
-from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -8,23 +7,13 @@ from django.utils.translation import gettext as _
 
 from communities.permissions import can
 from core import uploads
+from core.pagination import other_parameters, page_links, page_or_404
 
 from . import selectors, services
 from .forms import AnnouncementFilterForm, ServiceFilterForm
 from .models import Announcement, Attachment, Service
 
 PAGE_SIZE = 20
-
-
-def _page(request, items, message):
-    paginator = Paginator(items, PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:
-        raise Http404(message) from exc
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1), query.urlencode()
 
 
 def announcement_list(request):
@@ -36,14 +25,14 @@ def announcement_list(request):
     announcements, public = selectors.announcements_for_page(
         request.user, category=form.cleaned_data.get("category") or None
     )
-    page, page_range, query = _page(request, announcements, _("There is no such page of announcements."))
+    page = page_or_404(request, announcements, PAGE_SIZE, _("There is no such page of announcements."))
     items = list(page.object_list)
     context = {
         "form": form,
         "page": page,
         "items": items,
-        "page_range": page_range,
-        "query": query,
+        "page_range": page_links(page),
+        "query": other_parameters(request),
         "unread": selectors.announcement_unread_ids(request.user, items),
         "public": public,
         "can_publish": request.user.is_staff,
@@ -86,11 +75,16 @@ def service_list(request):
     form = ServiceFilterForm(request.GET, communities=selectors.communities_with_services())
     if not form.is_valid():
         return render(request, "information/service_list.html", {"form": form, "page": None}, status=400)
-    page, page_range, query = _page(
-        request, selectors.service_list(**form.selector_kwargs()), _("There is no such page of services.")
-    )
+    services_ = selectors.service_list(**form.selector_kwargs())
+    page = page_or_404(request, services_, PAGE_SIZE, _("There is no such page of services."))
     filtered = any(value for value in form.cleaned_data.values())
-    context = {"form": form, "page": page, "page_range": page_range, "query": query, "filtered": filtered}
+    context = {
+        "form": form,
+        "page": page,
+        "page_range": page_links(page),
+        "query": other_parameters(request),
+        "filtered": filtered,
+    }
     return render(request, "information/service_list.html", context)
 
 

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.phones import international, normalise_phone
+
 SEGMENT = 70  # characters of one SMS segment in UCS-2, which Chinese text needs
 
 
@@ -38,6 +40,11 @@ class SmsMessage:
     # A provider template's name and parameters, for providers that only send templates.
     template: str = ""
     params: tuple = field(default_factory=tuple)
+
+    def __post_init__(self):
+        # Whoever built the message, the number reads as everywhere else (core.phones): the
+        # file backend's "to" is the stored number, the provider gets it as +86... once.
+        object.__setattr__(self, "phone", normalise_phone(self.phone) or "")
 
 
 class SmsError(Exception):
@@ -174,8 +181,7 @@ class TencentBackend(BaseBackend):
         from tencentcloud.sms.v20210111 import models
 
         request = models.SendSmsRequest()
-        phone = message.phone if message.phone.startswith("+") else f"+86{message.phone}"
-        request.PhoneNumberSet = [phone]
+        request.PhoneNumberSet = [international(message.phone)]
         request.SmsSdkAppId = self.conf["sdk_app_id"]
         request.SignName = self.conf["sign_name"]
         templates = self.conf["templates"] or {}

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.pagination import page_links, page_or_404
 
 from . import links, selectors, services
 from .registry import registry
@@ -19,11 +20,7 @@ INBOX_PAGE_SIZE = 20
 
 @login_required
 def inbox(request):
-    paginator = Paginator(selectors.inbox(request.user), INBOX_PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:
-        raise Http404(_("There is no such page of notices.")) from exc
+    page = page_or_404(request, selectors.inbox(request.user), INBOX_PAGE_SIZE, _("There is no such page of notices."))
     language = translation.get_language()
     items = [(delivery, delivery.notice.text(language)) for delivery in page.object_list]
     return render(
@@ -32,7 +29,7 @@ def inbox(request):
         {
             "page": page,
             "items": items,
-            "page_range": paginator.get_elided_page_range(page.number),
+            "page_range": page_links(page, on_each_side=3, on_ends=2),
             "unread": sum(1 for delivery, _text in items if delivery.read_at is None),
         },
     )

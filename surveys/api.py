@@ -1,7 +1,7 @@
 """The surveys, activities and evaluation API (CONTRACT.md: `surveys/`, `responses/`, `results/`).
 
 Views parse input and call one service (writes) or one selector (reads); refusals become
-400/403/409 through `civic.api.exception_handler`.
+400/403/409 through `core.api.exception_handler`.
 """
 
 from django.core.exceptions import PermissionDenied

@@ -7,29 +7,21 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.filters import community_filter
 from communities.models import Community
+from core.filters import choice_filter
 
 from .models import Activity, ActivityCategory, ReadyMade, Survey
 
-COMMUNITY_FILTER = {
-    "queryset": Community.objects.select_related("street"),
-    "help_text": _("Community id."),
-    "error_messages": {"invalid_choice": _("No community has this id.")},
-}
-
 
 class SurveyFilter(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(
-        method="filter_community", **{**COMMUNITY_FILTER, "help_text": _("Surveys whose scope covers this community.")}
+    community = community_filter(
+        Community.objects.select_related("street"),
+        method="filter_community",
+        help_text=_("Surveys whose scope covers this community."),
     )
-    state = django_filters.ChoiceFilter(
-        choices=Survey.State.choices,
-        method="filter_state",
-        error_messages={"invalid_choice": _("Unknown survey state: %(value)s.")},
-    )
-    ready_made = django_filters.ChoiceFilter(
-        choices=ReadyMade.choices, error_messages={"invalid_choice": _("Unknown ready-made survey: %(value)s.")}
-    )
+    state = choice_filter(Survey.State.choices, _("Unknown survey state: %(value)s."), method="filter_state")
+    ready_made = choice_filter(ReadyMade.choices, _("Unknown ready-made survey: %(value)s."))
 
     class Meta:
         model = Survey
@@ -48,14 +40,11 @@ class SurveyFilter(django_filters.FilterSet):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    community = django_filters.ModelChoiceFilter(**COMMUNITY_FILTER)
-    category = django_filters.ChoiceFilter(
-        choices=ActivityCategory.choices, error_messages={"invalid_choice": _("Unknown category: %(value)s.")}
-    )
-    when = django_filters.ChoiceFilter(
-        choices=[("upcoming", _("Coming up")), ("past", _("Past"))],
+    community = community_filter(Community.objects.select_related("street"), help_text=_("Community id."))
+    category = choice_filter(ActivityCategory.choices, _("Unknown category: %(value)s."))
+    when = choice_filter(
+        [("upcoming", _("Choose upcoming or past: %(value)s is neither."), _("Coming up")), ("past", _("Past"))],
         method="filter_when",
-        error_messages={"invalid_choice": _("Choose upcoming or past: %(value)s is neither.")},
     )
 
     class Meta:

@@ -9,7 +9,6 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,10 +18,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities.errors import Conflict
 from communities.models import Community
 from communities.permissions import can, roles_for
 from core.attempts import TooManyAttempts
+from core.errors import Conflict
+from core.pagination import page_or_404
 
 from . import charts, exports, selectors, services
 from .forms import AttendanceForm, CheckInForm, HideAnswerForm, RatingForm, SurveyForm
@@ -34,14 +34,6 @@ PAGE_SIZE = 20
 
 def _refused(request, message, status=403):
     return render(request, "surveys/refused.html", {"message": message}, status=status)
-
-
-def _page(request, items):
-    paginator = Paginator(items, PAGE_SIZE)
-    try:
-        return paginator.page(request.GET.get("page") or 1)
-    except InvalidPage as exc:
-        raise Http404(_("There is no such page.")) from exc
 
 
 def _add_service_errors(form, error):
@@ -59,7 +51,11 @@ def _add_service_errors(form, error):
 def survey_list(request):
     answered = Participation.objects.filter(survey=OuterRef("pk"), user=request.user)
     surveys = selectors.surveys_for(request.user).annotate(answered=Exists(answered))
-    return render(request, "surveys/survey_list.html", {"page": _page(request, surveys), "now": timezone.now()})
+    return render(
+        request,
+        "surveys/survey_list.html",
+        {"page": page_or_404(request, surveys, PAGE_SIZE, _("There is no such page.")), "now": timezone.now()},
+    )
 
 
 def _survey_or_404(survey_id):
@@ -286,7 +282,7 @@ def activity_list(request):
         return _refused(request, _("Choose upcoming or past activities."), status=400)
     activities = selectors.activity_list(community=community, upcoming=when == "upcoming")
     context = {
-        "page": _page(request, activities),
+        "page": page_or_404(request, activities, PAGE_SIZE, _("There is no such page.")),
         "community": community,
         "when": when,
         "query": urlencode({"community": community.pk, "when": when} if community else {"when": when}),
@@ -434,7 +430,11 @@ def activity_rate(request, activity_id):
 @login_required
 def round_list(request):
     rounds = selectors.rounds_for(request.user)
-    return render(request, "surveys/round_list.html", {"page": _page(request, rounds)})
+    return render(
+        request,
+        "surveys/round_list.html",
+        {"page": page_or_404(request, rounds, PAGE_SIZE, _("There is no such page."))},
+    )
 
 
 def _round_or_404(round_id):

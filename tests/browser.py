@@ -17,9 +17,14 @@ tests run wherever that package is installed. Without it they skip locally and f
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests import factories
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,3 +83,28 @@ def browser_page(monkeypatch):
             from django.db import connections
 
             connections.close_all()
+
+
+def session_cookie(username, live_server):
+    """A logged-in session of `username` as a cookie for Playwright's context."""
+    from communities.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    host = re.sub(r"^https?://", "", live_server.url).split(":")[0]
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "domain": host,
+        "path": "/",
+    }
+
+
+def log_in(page, live_server, username):
+    """Log in on the login page with the test password, then read the site in English."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    # Logging in restores the person's language (Chinese); the assertions read English.
+    page.locator(".language-switch").get_by_role("button", name="English").click()

@@ -5,8 +5,17 @@ from django.conf import settings
 
 from tests import factories
 
-# Fixtures every test module may take by name: the browser page and the SMS file box.
-pytest_plugins = ["tests.browser", "tests.smsbox"]
+# Fixtures every test module may take by name: the browser page, the SMS file box, English,
+# and the worlds the packages' tests are built on (tests/fixtures/).
+pytest_plugins = [
+    "tests.browser",
+    "tests.smsbox",
+    "tests.fixtures.language",
+    "tests.fixtures.world",
+    "tests.fixtures.area",
+    "tests.fixtures.city",
+    "tests.fixtures.town",
+]
 
 IN_CI = bool(os.environ.get("CI"))
 

@@ -22,10 +22,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
-from tests.browser import DESKTOP, PHONE, chromium, require_chromium
+from tests.browser import DESKTOP, PHONE, chromium, require_chromium, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -175,20 +174,6 @@ def demo(live_server, settings, tmp_path):
     except ImportError:
         pass
     return found
-
-
-def session_cookie(username, live_server):
-    from communities.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    host = re.sub(r"^https?://", "", live_server.url).split(":")[0]
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "domain": host,
-        "path": "/",
-    }
 
 
 @pytest.fixture

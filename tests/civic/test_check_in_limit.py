@@ -12,10 +12,20 @@ import time_machine
 from core import attempts
 from surveys import services
 from surveys.models import Attendance
-from tests.surveys.conftest import _english, api_client, city, client  # noqa: F401  (fixtures: English, the city)
-from tests.surveys.test_activities import publish
+from tests.fixtures.city import publish
+from tests.fixtures.language import in_english
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+@pytest.fixture
+def client(client):
+    return in_english(client)
+
+
+@pytest.fixture
+def api_client(api_client):
+    return in_english(api_client)
 
 
 def wrong(activity):

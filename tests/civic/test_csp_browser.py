@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from deliberation import services
 from deliberation.workflow import Step
-from tests.civic.test_accessibility import session_cookie
-from tests.deliberation.conftest import BODY, world  # noqa: F401  (a fixture)
+from tests.browser import session_cookie
+from tests.fixtures.world import BODY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,265 +1,26 @@
 """The officials' dashboard figures, each against a value worked out by hand on a small town
-set up through the services (time moved with time_machine so that steps take days).
-
-The town: district 武侯区 with streets 玉林 (communities A and B) and 浆洗街 (C); district
-蒲江县 with street 鹤山 (F). Nine verified residents: a1-a4 in A, b1-b2 in B, c1 in C, f1-f2 in F.
+set up through the services (time moved with time_machine so that steps take days): the
+`town` fixture of tests/fixtures/town.py, which describes it.
 """
 
 import datetime
-from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from civic import dashboard
-from communities import services as community_services
-from communities.models import BodyKind, Education, Post, Stage, Typology
-from deliberation import services as deliberation_services
-from deliberation.models import AgendaItem, Rating, Topic, TopicCategory
-from deliberation.workflow import Step
-from notifications import services as notice_services
+from communities.models import Stage, Typology
 from surveys import selectors as survey_selectors
-from surveys import services as survey_services
-from surveys.models import Engagement, Indicator, ReadyMade, Scope
 from tests import factories
+from tests.fixtures.town import grow
 
 pytestmark = pytest.mark.django_db
-
-BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
-IMPRESSION_KEYS = ("party_organisation", "residents_committee", "deliberation_council", "service_centre")
 
 
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
         yield
-
-
-def _answers(survey, picks):
-    questions = {q.key: q for q in survey.questions.prefetch_related("choices")}
-    answers = []
-    for key, pick in picks.items():
-        question = questions[key]
-        if question.kind == "scale":
-            answers.append({"question": question.pk, "value": pick})
-        else:
-            choice = next(c for c in question.choices.all() if c.value == pick)
-            answers.append({"question": question.pk, "choices": [choice.pk]})
-    return answers
-
-
-def _impressions(*values):
-    return dict(zip(IMPRESSION_KEYS, values))
-
-
-@pytest.fixture
-def town(db, admin_user, time_machine):
-    now = timezone.now().replace(microsecond=0)
-
-    def at(days, **delta):
-        return now + datetime.timedelta(days=days, **delta)
-
-    def go(moment):
-        time_machine.move_to(moment, tick=False)
-
-    go(at(-500))
-    d1 = factories.DistrictFactory(name="武侯区")
-    d2 = factories.DistrictFactory(name="蒲江县", ring=3)
-    s1 = factories.StreetFactory(district=d1, name="玉林街道")
-    s2 = factories.StreetFactory(district=d1, name="浆洗街街道")
-    s3 = factories.StreetFactory(district=d2, name="鹤山街道")
-    a = factories.CommunityFactory(
-        street=s1, name="玉林东路社区", typology=Typology.OLD_NEIGHBOURHOOD, stage=Stage.URBAN
-    )
-    b = factories.CommunityFactory(
-        street=s1, name="倪家桥社区", typology=Typology.COMMERCIAL_HOUSING, stage=Stage.URBAN
-    )
-    c = factories.CommunityFactory(street=s2, name="洗面桥社区", typology=Typology.RURAL, stage=Stage.RURAL)
-    f = factories.CommunityFactory(street=s3, name="明月村", typology=Typology.WORK_UNIT, stage=Stage.PERI_URBAN)
-    admin = admin_user
-    people = {}
-    for name, community in (
-        ("a1", a), ("a2", a), ("a3", a), ("a4", a), ("b1", b), ("b2", b), ("c1", c), ("f1", f), ("f2", f)
-    ):  # fmt: skip
-        people[name] = factories.resident(community, actor=admin, username=name)
-    p = SimpleNamespace(**people)
-    staff_a = factories.staff_member(a, actor=admin, username="staff_a")
-    staff_b = factories.staff_member(b, actor=admin, username="staff_b")
-    evaluator = factories.evaluator(actor=admin, username="evaluator")
-
-    # Cadres: p1 holds posts in two of A's bodies; p5's term in A's centre ended last year.
-    year = now.year
-    cadre = {
-        "p1": factories.UserFactory(username="p1", birth_year=year - 60, education=Education.JUNIOR_COLLEGE),
-        "p2": factories.UserFactory(username="p2", birth_year=year - 40, education=Education.BACHELOR),
-        "p3": factories.UserFactory(username="p3", birth_year=year - 55, education=Education.SENIOR_SECONDARY),
-        "p4": factories.UserFactory(username="p4", birth_year=year - 30, education=Education.PRIMARY),
-        "p5": factories.UserFactory(username="p5", birth_year=year - 70, education=Education.PRIMARY),
-    }
-    bodies = {
-        kind: community_services.body_create(
-            actor=admin, community=community, kind=kind, name=f"{community.name}{kind}"
-        )
-        for kind, community in (
-            (BodyKind.PARTY_ORGANISATION, a),
-            (BodyKind.RESIDENTS_COMMITTEE, a),
-            (BodyKind.SERVICE_CENTRE, a),
-            (BodyKind.DELIBERATION_COUNCIL, b),
-        )
-    }
-    today = now.date()
-    for kind, person, post, end in (
-        (BodyKind.PARTY_ORGANISATION, "p1", Post.SECRETARY, None),
-        (BodyKind.PARTY_ORGANISATION, "p2", Post.MEMBER, None),
-        (BodyKind.RESIDENTS_COMMITTEE, "p1", Post.DIRECTOR, None),
-        (BodyKind.RESIDENTS_COMMITTEE, "p3", Post.STAFF, None),
-        (BodyKind.DELIBERATION_COUNCIL, "p4", Post.MEMBER, None),
-        (BodyKind.SERVICE_CENTRE, "p5", Post.DIRECTOR, today - datetime.timedelta(days=200)),
-    ):
-        community_services.membership_add(
-            actor=admin, body=bodies[kind], user=cadre[person], post=post,
-            term_start=today - datetime.timedelta(days=400), term_end=end,
-        )  # fmt: skip
-
-    # An activity of a year and more ago (outside the period), then two in the period.
-    def activity(days, attendees):
-        go(at(days - 5))
-        published = survey_services.activity_publish(
-            actor=staff_b, community=b, theme="活动", category="culture",
-            starts_at=at(days), ends_at=at(days, hours=2), place="活动室", capacity=10,
-        )  # fmt: skip
-        go(at(days, hours=1))
-        survey_services.attendance_record(actor=staff_b, activity=published, users=attendees)
-
-    activity(-400, [p.b2])
-    activity(-45, [p.b1, p.b2])
-    activity(-30, [p.b1])
-
-    # Meetings: m1 noticed five days ahead, m2 called at short notice, m3 cancelled.
-    def noticed_with_an_agenda(meeting):
-        # A meeting notice goes out only with an agenda; the item it carried is laid down and
-        # removed again directly, so that the topic figures below stay as they are.
-        topic = Topic.objects.create(community=a, title="议程", body=BODY, raised_by=staff_a, step=Step.REVIEW)
-        item = AgendaItem.objects.create(meeting=meeting, topic=topic, added_by=staff_a)
-        notice_services.notices_dispatch()
-        item.delete()
-        topic.delete()
-
-    go(at(-30))
-    m1 = deliberation_services.meeting_schedule(actor=staff_a, community=a, starts_at=at(-20), location="议事厅")
-    go(at(-25, seconds=30))
-    noticed_with_an_agenda(m1)
-    go(at(-22))
-    registration, _created = deliberation_services.observer_register(actor=p.a2, meeting=m1)
-    go(at(-20, minutes=5))
-    deliberation_services.observer_check_in(actor=staff_a, registration=registration)
-    go(at(-20, hours=2))
-    deliberation_services.meeting_minutes_record(actor=staff_a, meeting=m1, minutes="会议纪要")
-    go(at(-18))
-    m3 = deliberation_services.meeting_schedule(actor=staff_a, community=a, starts_at=at(-15), location="议事厅")
-    go(at(-17))
-    deliberation_services.meeting_cancel(actor=staff_a, meeting=m3, reason="改期")
-    go(at(-12))
-    m2 = deliberation_services.meeting_schedule(actor=staff_a, community=a, starts_at=at(-10), location="议事厅")
-    noticed_with_an_agenda(m2)
-    go(at(-10, hours=2))
-    deliberation_services.meeting_minutes_record(actor=staff_a, meeting=m2, minutes="会议纪要")
-
-    # Topics, in time order.
-    raise_topic = lambda who, where: deliberation_services.topic_raise(  # noqa: E731
-        actor=who, community=where, title="换楼道灯", body=BODY, category=TopicCategory.PUBLIC_SPACE
-    )
-    go(at(-40))
-    t4 = raise_topic(p.b1, b)  # stays in collect: due at -10, ten days overdue now
-    go(at(-20))
-    t1 = raise_topic(p.a1, a)
-    go(at(-15))
-    deliberation_services.topic_advance(actor=staff_a, topic=t1, to=Step.REVIEW)
-    go(at(-12))
-    deliberation_services.topic_advance(actor=staff_a, topic=t1, to=Step.ARCHIVE, note="不在议事会职权范围")
-    go(at(-10))
-    t2 = raise_topic(p.a1, a)
-    go(at(-9))
-    deliberation_services.topic_withdraw(actor=p.a1, topic=t2)
-    go(at(-8))
-    t3 = raise_topic(p.a1, a)
-    go(at(-7))
-    deliberation_services.comment_post(actor=p.a2, topic=t3, body="支持，早点换。")
-    go(at(-6))
-    t6 = raise_topic(p.a1, a)
-    go(at(-5))
-    deliberation_services.topic_advance(actor=staff_a, topic=t6, to=Step.REVIEW)
-    go(at(-4))
-    coming = deliberation_services.meeting_schedule(actor=staff_a, community=a, starts_at=at(3), location="议事厅")
-    deliberation_services.agenda_add(actor=staff_a, meeting=coming, topic=t6)
-    deliberation_services.topic_advance(actor=staff_a, topic=t6, to=Step.RESOLVE)
-    go(at(-3))
-    t5 = raise_topic(p.f1, f)
-    go(at(-1))
-    deliberation_services.topic_advance(actor=staff_a, topic=t3, to=Step.REVIEW)
-    # Ratings of the outcome (step six): two in the period, one long before it.
-    for who, score, days in ((p.a3, 4, -2), (p.a4, 5, -2), (p.a2, 2, -400)):
-        Rating.objects.create(topic=t1, user=who, score=score, created_at=at(days))
-
-    # Surveys: an older impressions survey (a3 and f1), then a newer one (a3, b1, c1) and the
-    # participation survey (a1, b2).
-    go(at(-61))
-    old = survey_services.survey_launch_ready_made(
-        actor=admin, kind=ReadyMade.IMPRESSIONS, scope=Scope.CITY, opens_at=at(-60), closes_at=at(-30)
-    )
-    go(at(-45))
-    survey_services.response_submit(
-        actor=p.a3, survey=old, answers=_answers(old, _impressions("poor", "poor", "poor", "poor"))
-    )
-    survey_services.response_submit(
-        actor=p.f1, survey=old, answers=_answers(old, _impressions("good", "good", "good", "good"))
-    )
-    go(at(-6))
-    new = survey_services.survey_launch_ready_made(
-        actor=admin, kind=ReadyMade.IMPRESSIONS, scope=Scope.CITY, opens_at=at(-5), closes_at=at(20)
-    )
-    participation = survey_services.survey_launch_ready_made(
-        actor=admin, kind=ReadyMade.PARTICIPATION, scope=Scope.CITY, opens_at=at(-5), closes_at=at(20)
-    )
-    go(at(-2))
-    for who, picks in (
-        (p.a3, ("good", "good", "poor", "dont_know")),
-        (p.b1, ("good", "average", "good", "good")),
-        (p.c1, ("dont_know", "dont_know", "dont_know", "dont_know")),
-    ):
-        survey_services.response_submit(actor=who, survey=new, answers=_answers(new, _impressions(*picks)))
-    for who, bucket, knowledge, taking_part in ((p.a1, "1", 2, 1), (p.b2, "2-3", 4, 5)):
-        picks = {
-            "activities_last_year": bucket,
-            "knowledge_satisfaction": knowledge,
-            "taking_part_satisfaction": taking_part,
-        }
-        survey_services.response_submit(actor=who, survey=participation, answers=_answers(participation, picks))
-
-    # Third-party evaluation of district 武侯区: A 80, C 70, B 60.
-    engagement = survey_services.engagement_create(
-        actor=admin, evaluator=evaluator, scope=Engagement.Scope.DISTRICT, district=d1, organisation="评估中心"
-    )
-    evaluation = survey_services.round_create(
-        actor=evaluator, engagement=engagement, title="年度评估", period_start=today - datetime.timedelta(days=365),
-        period_end=today, indicators=[{"name": "工作清单", "source": Indicator.MANUAL, "weight": 1}],
-    )  # fmt: skip
-    manual = evaluation.indicators.get()
-    for community, score in ((a, 80), (b, 60), (c, 70)):
-        survey_services.score_set(
-            actor=evaluator, indicator=manual, community=community, value=score, evidence="台账齐全"
-        )
-    survey_services.round_publish(actor=evaluator, evaluation_round=evaluation)
-
-    go(now)
-    return SimpleNamespace(
-        now=now, d1=d1, d2=d2, s1=s1, s2=s2, s3=s3, a=a, b=b, c=c, f=f, p=p, admin=admin,
-        staff_a=staff_a, evaluator=evaluator, topics=SimpleNamespace(t1=t1, t2=t2, t3=t3, t4=t4, t5=t5, t6=t6),
-        meetings=SimpleNamespace(m1=m1, m2=m2, m3=m3, coming=coming), round=evaluation,
-        street_official=factories.official(street=s1, actor=admin, username="street_official"),
-        district_official=factories.official(district=d1, actor=admin, username="district_official"),
-        far_official=factories.official(district=d2, actor=admin, username="far_official"),
-    )  # fmt: skip
 
 
 def figures_for(user, **params):
@@ -674,16 +435,9 @@ def figures_for_cached(user, **params):
 FIGURE_QUERIES = 13
 
 
-def _grow(town, count):
-    for index in range(count):
-        community = factories.CommunityFactory(street=town.s1 if index % 2 else town.s2)
-        resident = factories.resident(community, actor=town.admin)
-        deliberation_services.topic_raise(actor=resident, community=community, title="增设座椅", body=BODY)
-
-
 @pytest.mark.parametrize("communities", [5, 50])
 def test_query_count_does_not_grow_with_communities(town, django_assert_num_queries, communities):
-    _grow(town, communities - 4)
+    grow(town, communities - 4)
     scope = dashboard.scope_for(town.admin)
     with django_assert_num_queries(FIGURE_QUERIES):
         area = dashboard.places(scope)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from civic import dashboard_tables
 from tests import factories
-from tests.civic.test_dashboard import _grow, town  # noqa: F401  (a fixture)
+from tests.fixtures.town import grow
 
 pytestmark = pytest.mark.django_db
 
@@ -257,7 +257,7 @@ WARM_PAGE_QUERIES = 2 + 5 + 1
 
 @pytest.mark.parametrize("communities", [5, 50])
 def test_page_and_api_query_counts_do_not_grow(client, api_client, town, django_assert_num_queries, communities):
-    _grow(town, communities - 4)
+    grow(town, communities - 4)
     client.force_login(town.district_official)
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(reverse("dashboard")).status_code == 200

@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from civic.cache import ResilientRedisCache
+from core.cache import ResilientRedisCache
 from deliberation import services, trail
 from deliberation.models import Comment, TopicCategory, TrailEntry
 from deliberation.workflow import Step
@@ -198,7 +198,7 @@ def private_redis(tmp_path, settings, monkeypatch):
     server.start()
     settings.CACHES = {
         "default": {
-            "BACKEND": "civic.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": "civic",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
@@ -257,7 +257,7 @@ def test_with_redis_down_pages_serve_comments_post_and_throttles_count_per_proce
     assert Notice.objects.filter(status=Notice.Status.PENDING).exists()
     assert any("Could not queue notifications.dispatch" in r.getMessage() for r in caplog.records)
     # One warning for the outage, not one per call.
-    assert sum(1 for r in caplog.records if r.name == "civic.cache" and r.levelname == "WARNING") == 1
+    assert sum(1 for r in caplog.records if r.name == "core.cache" and r.levelname == "WARNING") == 1
 
 
 @pytest.mark.redis

@@ -15,7 +15,6 @@ from civic import charts as dashboard_charts
 from civic import dashboard_tables
 from core import figures
 from surveys import charts as survey_charts
-from tests.civic.test_dashboard import _grow, town  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize(

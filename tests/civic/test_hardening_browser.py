@@ -9,9 +9,7 @@ from django.utils import timezone
 
 from surveys import services
 from surveys.models import ActivityCategory, Attendance
-from tests.browser import PHONE
-from tests.surveys.conftest import city  # noqa: F401  (a fixture)
-from tests.surveys.test_browser import log_in
+from tests.browser import PHONE, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = "/tmp/security-shots"

@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from core.spreadsheets import safe_cell
 from deliberation import services as deliberation_services
-from tests.deliberation.conftest import Flow, world  # noqa: F401  (a fixture)
+from tests.fixtures.world import Flow
 
 pytestmark = pytest.mark.django_db
 

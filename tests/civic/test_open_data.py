@@ -10,7 +10,7 @@ from django.utils import timezone
 from deliberation.models import Topic, TrailEntry
 from deliberation.workflow import Step
 from tests import factories
-from tests.deliberation.conftest import Flow, world  # noqa: F401  (a fixture)
+from tests.fixtures.world import Flow
 
 pytestmark = pytest.mark.django_db
 

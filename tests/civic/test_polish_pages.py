@@ -7,9 +7,9 @@ from django.utils import translation
 from django.utils.translation import pgettext
 
 from tests import factories
-from tests.information.conftest import _media_and_sms, area, publish  # noqa: F401  (fixtures)
+from tests.fixtures.area import publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
 
 
 def page(response):

@@ -22,7 +22,7 @@ def test_cache_is_redis_and_shared_between_processes():
     import redis
     from django.core.cache import cache
 
-    assert settings.CACHES["default"]["BACKEND"] == "civic.cache.ResilientRedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.ResilientRedisCache"
     cache.set("shared-probe", "from-django", 30)
     # Another process sees the value: read it over a separate connection.
     raw = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])

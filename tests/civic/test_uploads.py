@@ -16,7 +16,6 @@ from core import uploads
 from deliberation.models import ProgressReport
 from deliberation.workflow import Step
 from information.models import Attachment
-from tests.deliberation.conftest import flow, world  # noqa: F401 (fixtures)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64

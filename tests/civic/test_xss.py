@@ -28,9 +28,8 @@ from information import services as information
 from surveys import services as surveys
 from surveys.models import QuestionKind, Scope
 from tests import factories
-from tests.civic.test_accessibility import session_cookie
+from tests.browser import session_cookie
 from tests.civic.test_hardening import parse
-from tests.deliberation.conftest import flow, world  # noqa: F401  (fixtures)
 
 PAYLOADS = [
     "<script>alert(1)</script>",

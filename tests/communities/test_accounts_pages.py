@@ -13,11 +13,10 @@ from communities import services
 from deliberation import services as deliberation
 from deliberation.models import TopicCategory
 from tests import factories
+from tests.fixtures.world import BODY
 from tests.smsbox import sent_code
 
 pytestmark = pytest.mark.django_db
-
-BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
 
 
 def signup_form(community, **overrides):

@@ -1,4 +1,4 @@
-"""Anonymous visitors' pages from the cache (communities/page_cache.py): served again without
+"""Anonymous visitors' pages from the cache (core/page_cache.py): served again without
 the database, each visitor with a CSRF token of their own, replaced as soon as the data changes."""
 
 import re
@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from communities.page_cache import CSRF_PLACEHOLDER
+from core.page_cache import CSRF_PLACEHOLDER
 from tests import factories
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

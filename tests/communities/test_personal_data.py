@@ -26,13 +26,13 @@ from notifications.models import Delivery, Follow, Notice
 from surveys import services as surveys
 from surveys.models import QuestionKind, Scope
 from tests import factories
+from tests.fixtures.world import BODY
 from tests.smsbox import sent_code, sent_texts
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 API = "/api/v1/"
-BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
 STRONG = "lantern-river-2026"
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 

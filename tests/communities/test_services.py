@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from communities import services
-from communities.errors import Conflict
 from communities.models import Residency
 from communities.permissions import Role, roles_for
+from core.errors import Conflict
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 from deliberation import services
 from deliberation.models import Topic
 from deliberation.workflow import Step
-from tests.deliberation.conftest import BODY
 from tests.factories import PASSWORD
+from tests.fixtures.world import BODY
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from deliberation.models import Attendance, Meeting, Task, Topic, Vote
 from deliberation.workflow import Step
-from tests.deliberation.conftest import BODY
 from tests.factories import PASSWORD
+from tests.fixtures.world import BODY
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

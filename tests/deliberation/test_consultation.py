@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import selectors, services, trail
 from deliberation.models import COMMENT_MAX, Comment, CommentReport, Support, TrailEntry, TrailKind
 from deliberation.workflow import Step

@@ -3,7 +3,7 @@ are dealt with; `next_steps` shows the same reasons."""
 
 import pytest
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import selectors, services
 from deliberation.workflow import Outcome, Step
 

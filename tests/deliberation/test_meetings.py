@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import selectors, services, signals, tasks
 from deliberation.models import CouncilRules, Meeting, ObserverRegistration, TrailEntry, TrailKind
 from deliberation.workflow import Step

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import selectors, services
 from deliberation.models import Objection, ProgressReport, Rating, TrailEntry, TrailKind
 from deliberation.workflow import Step

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import services
 from deliberation.models import ObserverRegistration, TrailEntry, TrailKind
 from deliberation.workflow import Step

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import services
 from deliberation.models import TrailEntry
 from deliberation.workflow import STEPS, TRANSITIONS, Step

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from deliberation import selectors, services
 from deliberation.models import Ballot, CouncilRules, TrailEntry, TrailKind, Vote
 from deliberation.workflow import Step

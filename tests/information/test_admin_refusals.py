@@ -116,7 +116,7 @@ def test_the_preview_renders_markdown_as_the_public_page_does(client, area):
 
 
 def test_the_announcement_list_heads_its_audience_column_in_its_own_words(client, area):
-    from tests.information.conftest import publish
+    from tests.fixtures.area import publish
 
     publish(area["staff"], area["home"])
     client.force_login(area["staff"])

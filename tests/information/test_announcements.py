@@ -11,7 +11,7 @@ from information import services
 from information.models import Announcement, AnnouncementRead, Attachment, Category
 from notifications import services as notice_services
 from notifications.models import Delivery, Notice
-from tests.information.conftest import PDF, PNG, days, docx, publish, upload
+from tests.fixtures.area import PDF, PNG, days, docx, publish, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from communities.models import BodyKind
 from information import services
 from information.models import Announcement, BodyProfile, Service, ServiceCategory
 from tests import factories
-from tests.information.conftest import PDF, council_body, days, publish, upload
+from tests.fixtures.area import PDF, council_body, days, publish, upload
 
 pytestmark = pytest.mark.django_db
 

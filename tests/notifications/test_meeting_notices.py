@@ -17,10 +17,10 @@ from notifications import tasks
 from notifications.models import Delivery, Notice
 from notifications.registry import EMAIL, IN_APP, SMS
 from tests import factories
+from tests.fixtures.world import BODY
 
 pytestmark = pytest.mark.django_db
 
-BODY = "楼道灯坏了三个月，晚上老人上下楼很危险，希望尽快更换并加装声控开关。"
 T0 = timezone.make_aware(datetime.datetime(2026, 6, 1, 10, 0))
 LEAD = datetime.timedelta(days=5)
 

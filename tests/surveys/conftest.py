@@ -1,93 +1,32 @@
-"""A small city for surveys, activities and evaluation, set up through the services.
-
-Two districts; the first has two streets. `home` and `neighbour` are on the first street,
-`across` on the second street of the same district, `far` in the other district. Everyone
-a rule distinguishes has an account: residents, staff, officials, an engaged evaluator.
-"""
+"""Surveys' tests read English; their surveys, answers and figures are built here on the
+`city` of tests/fixtures/city.py."""
 
 import datetime
 from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from communities.models import Stage, Typology
 from surveys import services
-from surveys.models import Engagement, QuestionKind, Scope
+from surveys.models import QuestionKind, Scope
 from tests import factories
+from tests.fixtures.language import in_english
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(english):
     """Assertions read the English source strings, whatever the catalogue holds."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
 def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    return in_english(client)
 
 
 @pytest.fixture
 def api_client(api_client):
-    api_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return api_client
-
-
-@pytest.fixture
-def city(db, admin_user):
-    district = factories.DistrictFactory(name="武侯区")
-    other_district = factories.DistrictFactory(name="蒲江县", ring=3)
-    street = factories.StreetFactory(district=district, name="玉林街道")
-    other_street = factories.StreetFactory(district=district, name="浆洗街街道")
-    far_street = factories.StreetFactory(district=other_district, name="鹤山街道")
-    home = factories.CommunityFactory(
-        street=street, name="玉林东路社区", typology=Typology.OLD_NEIGHBOURHOOD, stage=Stage.URBAN
-    )
-    neighbour = factories.CommunityFactory(
-        street=street, name="倪家桥社区", typology=Typology.COMMERCIAL_HOUSING, stage=Stage.URBAN
-    )
-    across = factories.CommunityFactory(
-        street=other_street, name="洗面桥社区", typology=Typology.WORK_UNIT, stage=Stage.URBAN
-    )
-    far = factories.CommunityFactory(street=far_street, name="明月村", typology=Typology.RURAL, stage=Stage.RURAL)
-    evaluator = factories.evaluator(actor=admin_user, username="evaluator")
-    engagement = services.engagement_create(
-        actor=admin_user,
-        evaluator=evaluator,
-        scope=Engagement.Scope.DISTRICT,
-        district=district,
-        organisation="评估中心",
-    )
-    return SimpleNamespace(
-        admin=admin_user,
-        district=district,
-        other_district=other_district,
-        street=street,
-        other_street=other_street,
-        home=home,
-        neighbour=neighbour,
-        across=across,
-        far=far,
-        resident=factories.resident(home, actor=admin_user, username="resident", birth_year=1950),
-        resident2=factories.resident(home, actor=admin_user, username="resident2", birth_year=1990),
-        neighbour_resident=factories.resident(neighbour, actor=admin_user, username="neighbour", birth_year=1975),
-        across_resident=factories.resident(across, actor=admin_user, username="across", birth_year=1985),
-        far_resident=factories.resident(far, actor=admin_user, username="far", birth_year=1960),
-        staff=factories.staff_member(home, actor=admin_user, username="staff"),
-        neighbour_staff=factories.staff_member(neighbour, actor=admin_user, username="neighbour_staff"),
-        far_staff=factories.staff_member(far, actor=admin_user, username="far_staff"),
-        street_official=factories.official(street=street, actor=admin_user, username="street_official"),
-        district_official=factories.official(district=district, actor=admin_user, username="district_official"),
-        far_official=factories.official(district=other_district, actor=admin_user, username="far_official"),
-        evaluator=evaluator,
-        idle_evaluator=factories.evaluator(actor=admin_user, username="idle_evaluator"),
-        engagement=engagement,
-        outsider=factories.UserFactory(username="nobody"),
-    )
+    return in_english(api_client)
 
 
 def open_window():

@@ -10,23 +10,9 @@ from django.utils import timezone
 from surveys import selectors, services
 from surveys.models import ActivityCategory, ActivityRating, Attendance, SignUp
 from tests import factories
+from tests.fixtures.city import publish
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(city, *, days=3, capacity=10, community=None, actor=None, **extra):
-    starts = timezone.now() + datetime.timedelta(days=days)
-    return services.activity_publish(
-        actor=actor or city.staff,
-        community=community or city.home,
-        theme=extra.pop("theme", "书法兴趣班"),
-        category=ActivityCategory.CULTURE,
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=2),
-        place="社区活动室",
-        capacity=capacity,
-        **extra,
-    )
 
 
 def test_publish_checks_its_fields(city):

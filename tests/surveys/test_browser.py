@@ -7,21 +7,11 @@ from django.utils import timezone
 
 from surveys import services
 from surveys.models import ActivityCategory, Answer, Participation, SignUp
-from tests import factories
-from tests.browser import PHONE
+from tests.browser import PHONE, log_in
 
 from .conftest import build_survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    # Logging in restores the person's language (Chinese); the assertions read English.
-    page.locator(".language-switch").get_by_role("button", name="English").click()
 
 
 def test_a_resident_answers_a_survey_and_signs_up_for_an_activity(browser_page, live_server, city):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from communities.errors import Conflict
+from core.errors import Conflict
 from surveys import services
 from surveys.models import ActivityCategory, Answer, Participation, Response, SignUp
 

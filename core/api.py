@@ -1,4 +1,5 @@
-"""API-wide pieces: pagination and the one place errors become JSON."""
+"""The API base every app's API stands on: pagination, and the one place errors become JSON
+(REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS and EXCEPTION_HANDLER name them)."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,9 +12,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from communities.errors import Conflict
-from core import uploads
-from core.attempts import TooManyAttempts
+from . import uploads
+from .attempts import TooManyAttempts
+from .errors import Conflict
 
 
 class Pagination(PageNumberPagination):

@@ -32,7 +32,8 @@ from django.utils import translation
 from django.utils.crypto import salted_hmac
 
 PAGE_CACHE_SECONDS = 60
-# The same in every process that shares the SECRET_KEY, and not something a comment could spell.
+# The same in every process that shares the SECRET_KEY, and not something a comment could spell
+# (salted with the module's former name, so processes before and after the move agree).
 CSRF_PLACEHOLDER = f"csrf-{salted_hmac('communities.page_cache', 'csrf placeholder').hexdigest()[:32]}".encode()
 # The markup of Django's {% csrf_token %}.
 CSRF_INPUT = re.compile(rb'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(")')
@@ -120,8 +121,3 @@ def anonymous_page_cache(scope):
         return cached_view
 
     return decorator
-
-
-def directory_changed(**kwargs):
-    """A community, street or district saved or deleted: the directory's pages are stale."""
-    page_changed("directory")
