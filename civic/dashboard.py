@@ -60,6 +60,7 @@ from communities.models import (
     Typology,
 )
 from communities.permissions import can, roles_for
+from core.figures import percent
 from deliberation.models import Attendance as CouncilAttendance
 from deliberation.models import Comment, Meeting, ObserverRegistration, Rating, Topic, TrailEntry, TrailKind
 from deliberation.notices import MEETING_NOTICE
@@ -68,7 +69,7 @@ from notifications.models import Notice
 from surveys import ready_made
 from surveys.models import Answer, EvaluationRound, Participation, ReadyMade
 from surveys.models import Attendance as ActivityAttendance
-from surveys.selectors import percent, round_ranking
+from surveys.selectors import round_ranking
 
 # Bumped whenever the shape of the cached figures changes, so an old entry is never read.
 VERSION = 2

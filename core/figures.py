@@ -21,6 +21,11 @@ MEAN_PLACES = 2
 NONE_TEXT = "–"
 
 
+def percent(part, whole):
+    """`part` as a percentage of `whole`, computed to two decimals; None of nothing (whole 0)."""
+    return round(100 * part / whole, 2) if whole else None
+
+
 def rounded(value, places=PLACES):
     """`value` as a Decimal rounded half up to `places` decimals; None stays None.
 

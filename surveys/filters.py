@@ -43,7 +43,8 @@ class ActivityFilter(django_filters.FilterSet):
     community = community_filter(Community.objects.select_related("street"), help_text=_("Community id."))
     category = choice_filter(ActivityCategory.choices, _("Unknown category: %(value)s."))
     when = choice_filter(
-        [("upcoming", _("Choose upcoming or past: %(value)s is neither."), _("Coming up")), ("past", _("Past"))],
+        [("upcoming", _("Coming up")), ("past", _("Past"))],
+        _("Choose upcoming or past: %(value)s is neither."),
         method="filter_when",
     )
 

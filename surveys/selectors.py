@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from communities.models import Community, Residency, Stage, Typology
 from communities.permissions import roles_for
+from core.figures import percent
 from deliberation import selectors as deliberation_selectors
 
 from . import ready_made
@@ -41,10 +42,6 @@ from .permissions import area_q
 User = get_user_model()
 
 TEXT_SHOWN = 50
-
-
-def percent(part, whole):
-    return round(100 * part / whole, 2) if whole else None
 
 
 # Surveys ---------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 meetings/, observers/), the endpoints around them, the permission matrix, bad input and races."""
 
 import datetime
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,6 +25,7 @@ from deliberation.models import (
     Vote,
 )
 from deliberation.workflow import Step
+from tests.fixtures.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -605,27 +605,6 @@ def test_reads_are_public_and_cost_the_same_at_two_sizes(flow, world):
 
 
 # Races, on PostgreSQL where rows are really locked
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("attempt", range(3))
