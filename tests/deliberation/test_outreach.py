@@ -114,6 +114,11 @@ def test_the_community_feed_lists_coming_meetings_and_marks_the_cancelled(client
     assert f"meeting-{elsewhere.pk}" not in " ".join(events)
 
 
+def test_the_meetings_page_offers_the_feed(client, world):
+    page = client.get(f"/communities/{world.community.pk}/meetings/").content.decode()
+    assert f'href="/communities/{world.community.pk}/meetings.ics"' in page
+
+
 def test_calendar_feeds_of_what_does_not_exist_are_404(client, db):
     assert client.get("/communities/999999/meetings.ics").status_code == 404
     assert client.get("/meetings/999999.ics").status_code == 404

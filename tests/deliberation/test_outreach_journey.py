@@ -16,10 +16,10 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from deliberation import materials, services
-from deliberation.models import Posting, Topic, TrailEntry, TrailKind
+from deliberation.models import Posting, Topic, TopicCategory, TrailEntry, TrailKind
 from deliberation.workflow import Step
-from tests.deliberation.conftest import BODY
 from tests.factories import PASSWORD
+from tests.fixtures.world import BODY
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,13 @@ def test_the_clerk_prints_and_posts_and_the_resident_adds_the_meeting_to_a_calen
     meeting = services.meeting_schedule(
         actor=world.staff, community=world.community, starts_at=starts, location="社区议事厅（二楼）"
     )
-    topic = services.topic_raise(actor=world.author, community=world.community, title="加装电梯费用分摊", body=BODY)
+    topic = services.topic_raise(
+        actor=world.author,
+        community=world.community,
+        title="加装电梯费用分摊",
+        body=BODY,
+        category=TopicCategory.PUBLIC_SPACE,
+    )
     services.topic_advance(actor=world.staff, topic=topic, to=Step.REVIEW)
     services.agenda_add(actor=world.staff, meeting=meeting, topic=topic)
     materials.meeting_online_link_set(
@@ -81,7 +87,7 @@ def test_the_clerk_prints_and_posts_and_the_resident_adds_the_meeting_to_a_calen
     clerk.goto(f"{base}/meetings/{meeting.pk}/")
     shot(clerk, "03-clerk-meeting-page")
     href = clerk.get_by_role("link", name="打印会议通知（PDF）").get_attribute("href")
-    printed = clerk.request.get(base + href)
+    printed = clerk.request.get(base + href, timeout=120_000)  # WeasyPrint on a busy machine
     assert printed.ok and printed.headers["content-type"] == "application/pdf"
     notice_pdf = tmp_path / "notice.pdf"
     notice_pdf.write_bytes(printed.body())
@@ -129,7 +135,7 @@ def test_the_clerk_prints_and_posts_and_the_resident_adds_the_meeting_to_a_calen
 
     paper = resident.request.get(base + resident.locator("#materials a").first.get_attribute("href"))
     assert paper.ok and paper.body() == PDF
-    notice = resident.request.get(f"{base}/meetings/{meeting.pk}/notice.pdf")
+    notice = resident.request.get(f"{base}/meetings/{meeting.pk}/notice.pdf", timeout=120_000)
     assert notice.ok and notice.body()[:5] == b"%PDF-"
     resident_context.close()
     assert Topic.objects.get(pk=topic.pk).step == Step.REVIEW
