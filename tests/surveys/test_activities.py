@@ -5,8 +5,10 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.errors import Conflict
 from surveys import selectors, services
 from surveys.models import ActivityCategory, ActivityRating, Attendance, SignUp
 from tests import factories
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_publish_checks_its_fields(city):
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.activity_publish(
             actor=city.staff,
             community=city.home,
@@ -33,7 +35,7 @@ def test_publish_checks_its_fields(city):
     elsewhere = community_services.body_create(
         actor=city.admin, community=city.neighbour, kind="social_organisation", name="邻社"
     )
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         publish(city, organiser=elsewhere)
     assert "organiser" in error.value.message_dict
     activity = publish(city)
@@ -46,7 +48,7 @@ def test_sign_up_cancel_and_sign_up_again(city):
     assert created and signup.is_active
     assert services.signup_take(actor=city.resident, activity=activity) == (signup, False)
     services.signup_cancel(actor=city.resident, activity=activity)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.signup_cancel(actor=city.resident, activity=activity)
     again, created = services.signup_take(actor=city.resident, activity=activity)
     assert created and again.pk == signup.pk and again.cancelled_at is None
@@ -56,7 +58,7 @@ def test_sign_up_cancel_and_sign_up_again(city):
 def test_the_last_place_is_taken_once(city):
     activity = publish(city, capacity=1)
     services.signup_take(actor=city.resident, activity=activity)
-    with pytest.raises(services.Conflict) as conflict:
+    with pytest.raises(Conflict) as conflict:
         services.signup_take(actor=city.resident2, activity=activity)
     assert "All 1 places are taken." in conflict.value.message
     services.signup_cancel(actor=city.resident, activity=activity)
@@ -65,12 +67,12 @@ def test_the_last_place_is_taken_once(city):
 
 def test_sign_up_closes_when_it_starts_and_for_cancelled_activities(city):
     activity = publish(city)
-    with time_machine.travel(activity.starts_at), pytest.raises(services.Conflict):
+    with time_machine.travel(activity.starts_at), pytest.raises(Conflict):
         services.signup_take(actor=city.resident, activity=activity)
     services.activity_cancel(actor=city.staff, activity=activity)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.signup_take(actor=city.resident, activity=activity)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.signup_take(actor=city.neighbour_resident, activity=publish(city))
 
 
@@ -78,17 +80,17 @@ def test_capacity_cannot_drop_below_those_signed_up(city):
     activity = publish(city, capacity=3)
     services.signup_take(actor=city.resident, activity=activity)
     services.signup_take(actor=city.resident2, activity=activity)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.activity_update(actor=city.staff, activity=activity, capacity=1)
     assert services.activity_update(actor=city.staff, activity=activity, capacity=2).capacity == 2
 
 
 def test_check_in_with_the_code(city):
     activity = publish(city)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.attendance_check_in(actor=city.resident, activity=activity, code=activity.check_in_code)
     with time_machine.travel(activity.starts_at + datetime.timedelta(minutes=5)):
-        with pytest.raises(services.ValidationError):
+        with pytest.raises(ValidationError):
             services.attendance_check_in(
                 actor=city.resident,
                 activity=activity,
@@ -102,7 +104,7 @@ def test_check_in_with_the_code(city):
             services.attendance_check_in(actor=city.resident, activity=activity, code=activity.check_in_code)[1]
             is False
         )
-    with time_machine.travel(activity.ends_at + datetime.timedelta(days=1)), pytest.raises(services.Conflict):
+    with time_machine.travel(activity.ends_at + datetime.timedelta(days=1)), pytest.raises(Conflict):
         services.attendance_check_in(actor=city.resident2, activity=activity, code=activity.check_in_code)
 
 
@@ -114,9 +116,9 @@ def test_staff_check_in_from_the_list(city):
             services.attendance_record(actor=city.staff, activity=activity, users=[city.resident, city.resident2]) == 2
         )
         assert services.attendance_record(actor=city.staff, activity=activity, users=[city.resident]) == 0
-        with pytest.raises(services.ValidationError):
+        with pytest.raises(ValidationError):
             services.attendance_record(actor=city.staff, activity=activity, users=[city.far_resident])
-        with pytest.raises(services.PermissionDenied):
+        with pytest.raises(PermissionDenied):
             services.attendance_record(actor=city.neighbour_staff, activity=activity, users=[city.resident])
     assert set(Attendance.objects.values_list("user__username", "method", "recorded_by__username")) == {
         ("resident", "list", "staff"),
@@ -126,15 +128,15 @@ def test_staff_check_in_from_the_list(city):
 
 def test_rating_once_by_attendees_after_it_took_place(city):
     activity = publish(city)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.activity_rate(actor=city.resident, activity=activity, score=5)
     with time_machine.travel(activity.starts_at):
         services.attendance_record(actor=city.staff, activity=activity, users=[city.resident])
         for score in (0, 6, "five"):
-            with pytest.raises(services.ValidationError):
+            with pytest.raises(ValidationError):
                 services.activity_rate(actor=city.resident, activity=activity, score=score)
         services.activity_rate(actor=city.resident, activity=activity, score=4, comment="很好")
-        with pytest.raises(services.Conflict):
+        with pytest.raises(Conflict):
             services.activity_rate(actor=city.resident, activity=activity, score=5)
     assert ActivityRating.objects.get().score == 4
 

@@ -4,6 +4,7 @@ one action, lists scoped to one's area, every write through the services."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from surveys import services
@@ -153,7 +154,7 @@ def test_ready_made_participation_survey(city):
     assert [q.key for q in questions] == ["activities_last_year", "knowledge_satisfaction", "taking_part_satisfaction"]
     assert [q.kind for q in questions] == ["single", "scale", "scale"]
     assert list(questions[0].choices.values_list("value", flat=True)) == ["0", "1", "2-3", "4-6", "7+"]
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.survey_launch_ready_made(
             actor=city.admin, kind="mood", scope="city", closes_at=timezone.now() + datetime.timedelta(days=9)
         )

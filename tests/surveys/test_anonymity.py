@@ -7,6 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
+from core.errors import Conflict
 from surveys import services
 from surveys.models import Answer, Participation, Response
 
@@ -55,7 +56,7 @@ def test_a_named_survey_keeps_the_respondent(city):
 
 def test_one_answer_per_resident_holds_for_anonymous_surveys_too(city, survey):
     services.response_submit(actor=city.resident, survey=survey.survey, answers=answers_for(survey))
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.response_submit(actor=city.resident, survey=survey.survey, answers=answers_for(survey))
     assert Response.objects.filter(survey=survey.survey).count() == 1
 

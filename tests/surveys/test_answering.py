@@ -6,8 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from surveys.models import Answer, Participation, Response, Scope, Survey
-from surveys.services import TEXT_ANSWER_MAX
+from surveys.models import TEXT_ANSWER_MAX, Answer, Participation, Response, Scope, Survey
 
 from .conftest import answers_for, build_survey
 

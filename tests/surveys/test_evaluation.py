@@ -5,8 +5,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.errors import Conflict
 from surveys import services
 from surveys.models import EvaluationRound, Indicator, Score
 
@@ -89,16 +91,16 @@ def test_a_hand_score_needs_evidence_and_a_range(city, evaluation_round):
     manual = evaluation_round.indicators.get(source=Indicator.MANUAL)
     computed = evaluation_round.indicators.get(source=Indicator.BODY_IMPRESSIONS)
     for value, evidence, field in ((80, "", "evidence"), (101, "x", "value"), (-1, "x", "value")):
-        with pytest.raises(services.ValidationError) as error:
+        with pytest.raises(ValidationError) as error:
             services.score_set(
                 actor=city.evaluator, indicator=manual, community=city.home, value=value, evidence=evidence
             )
         assert field in error.value.message_dict
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.score_set(actor=city.evaluator, indicator=computed, community=city.home, value=50, evidence="x")
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.score_set(actor=city.evaluator, indicator=manual, community=city.far, value=50, evidence="x")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.score_set(actor=city.district_official, indicator=manual, community=city.home, value=50, evidence="x")
     score = services.score_set(
         actor=city.evaluator, indicator=manual, community=city.home, value="77.5", evidence="台账齐全"
@@ -107,28 +109,28 @@ def test_a_hand_score_needs_evidence_and_a_range(city, evaluation_round):
 
 
 def test_publishing_needs_every_score_then_freezes_the_round(city, evaluation_round):
-    with pytest.raises(services.Conflict) as conflict:
+    with pytest.raises(Conflict) as conflict:
         services.round_publish(actor=city.evaluator, evaluation_round=evaluation_round)
     assert len(conflict.value.blockers) == 2
     services.round_compute(actor=city.evaluator, evaluation_round=evaluation_round)
     manual = score_by_hand(city, evaluation_round)
     published = services.round_publish(actor=city.evaluator, evaluation_round=evaluation_round)
     assert published.status == EvaluationRound.Status.PUBLISHED
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.round_compute(actor=city.evaluator, evaluation_round=published)
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.score_set(actor=city.evaluator, indicator=manual, community=city.home, value=1, evidence="x")
-    with pytest.raises(services.Conflict):
+    with pytest.raises(Conflict):
         services.indicator_add(actor=city.evaluator, evaluation_round=published, name="x", source="manual", weight=1)
 
 
 def test_bad_indicators_are_refused(city, evaluation_round):
     for name, source, weight in (("", "manual", 1), ("x", "luck", 1), ("x", "manual", 0), ("x", "manual", "heavy")):
-        with pytest.raises(services.ValidationError):
+        with pytest.raises(ValidationError):
             services.indicator_add(
                 actor=city.evaluator, evaluation_round=evaluation_round, name=name, source=source, weight=weight
             )
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.round_create(
             actor=city.evaluator,
             engagement=city.engagement,

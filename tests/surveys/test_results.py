@@ -7,6 +7,7 @@ import io
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -125,7 +126,7 @@ def test_free_text_is_listed_and_hidden_text_stays_with_staff(answered, city):
     texts = by_id(selectors.survey_results(answered.survey), answered.text)
     assert sorted(t["text"] for t in texts["texts"]) == ["太亮了", "路灯坏了"]
     abusive = Answer.objects.get(text="路灯坏了")
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.answer_hide(actor=city.neighbour_staff, answer=abusive, reason="辱骂")
     services.answer_hide(actor=city.staff, answer=abusive, reason="辱骂")
     public = by_id(selectors.survey_results(answered.survey), answered.text)
