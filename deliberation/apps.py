@@ -36,7 +36,7 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         from communities.roles import OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import notices, outreach_admin, permissions, reminders  # noqa: F401 (outreach_admin registers)
+        from . import notices, permissions, reminders
         from .models import TrailEntry
 
         permissions.register()

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from communities.errors import Conflict
-from deliberation import materials, postings, services, trail
+from core.errors import Conflict
+from deliberation import services, trail
 from deliberation.models import Posting, TrailEntry, TrailKind
+from deliberation.services import materials, postings
 from deliberation.workflow import Step
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -341,3 +342,30 @@ def test_staff_record_a_posting_in_the_admin_and_it_reaches_the_trail(client, fl
     assert trail.verify(topic_ids=[topic.pk]).intact
     client.force_login(world.other_staff)
     assert client.get(reverse("admin:deliberation_posting_changelist")).context["cl"].result_count == 0
+
+
+def test_the_meeting_admin_sets_the_online_link_and_attaches_papers(client, flow, world, media):
+    from tests.deliberation.test_admin import form_data
+
+    meeting = flow.meeting()
+    client.force_login(world.staff)
+    url = reverse("admin:deliberation_meeting_change", args=[meeting.pk])
+    page = client.get(url)
+    assert f"/meetings/{meeting.pk}/notice.pdf" in page.content.decode()
+    data = form_data(page)
+    refused = client.post(url, {**data, "online_link": "javascript:alert(1)"})
+    assert refused.status_code == 200
+    assert "online_link" in refused.context["adminform"].form.errors
+    data.update(
+        {
+            "online_link": "https://meeting.tencent.com/dm/abc",
+            "materials-TOTAL_FORMS": 1,
+            "materials-0-title": "议程",
+            "materials-0-file": SimpleUploadedFile("议程.pdf", PDF),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    meeting.refresh_from_db()
+    assert meeting.online_link == "https://meeting.tencent.com/dm/abc"
+    assert meeting.materials.get().file_type == "application/pdf"

@@ -15,8 +15,9 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
-from deliberation import materials, services
+from deliberation import services
 from deliberation.models import Posting, Topic, TopicCategory, TrailEntry, TrailKind
+from deliberation.services import materials
 from deliberation.workflow import Step
 from tests.factories import PASSWORD
 from tests.fixtures.world import BODY

@@ -12,12 +12,12 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
 from communities.permissions import can
 from core import uploads
+from core.errors import Conflict
 
-from . import clock
-from .models import Meeting, MeetingMaterial
+from .. import clock
+from ..models import Meeting, MeetingMaterial
 
 POLICY = uploads.DOCUMENTS_AND_PHOTOS
 TITLE_MAX = 200

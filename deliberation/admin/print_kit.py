@@ -1,5 +1,5 @@
 """The clerk's print kit in the admin: a meeting's materials, and the record of a notice or
-poster put up on a bulletin board (registered from DeliberationConfig.ready).
+poster put up on a bulletin board.
 
 Each save runs its service (deliberation.materials, deliberation.postings) through core.admin,
 so a refusal shows the form again with the reason on its field and what was typed kept.
@@ -17,9 +17,9 @@ from communities.models import Community
 from communities.permissions import community_scope_q, roles_for
 from core.admin import ServiceAdminMixin, run_action, run_service
 
-from . import materials, postings
-from .models import Meeting, MeetingMaterial, Posting, Topic
-from .workflow import STEP_NUMBER, STEPS, Step
+from ..models import Meeting, MeetingMaterial, Posting, Topic
+from ..services import materials, postings
+from ..workflow import STEP_NUMBER, STEPS, Step
 
 
 def _managed_communities(user):

@@ -14,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.errors import Conflict
 from communities.permissions import can
 from core import uploads
+from core.errors import Conflict
 
-from . import clock, trail
-from .models import AgendaItem, Meeting, Posting, Topic, TrailKind
-from .printing import poster_refusal, publicity_started_at
+from .. import clock, trail
+from ..models import AgendaItem, Meeting, Posting, Topic, TrailKind
+from ..printing import poster_refusal, publicity_started_at
 
 POLICY = uploads.PHOTOS_AND_PDF
 PLACE_MAX = 200
