@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint messages bench bench-scale clean-var verify-trail
+.PHONY: run test lint messages openapi bench bench-scale clean-var verify-trail
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -46,6 +46,10 @@ lint: $(VENV)/.requirements-dev
 messages: $(VENV)/.requirements-dev
 	DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --locale en --ignore ".venv/*" --ignore "var/*" --ignore "staticfiles/*" --no-obsolete
 	DEBUG=1 $(PY) manage.py compilemessages --ignore ".venv/*"
+
+# Write the API's OpenAPI schema to docs/openapi.json (README: API); commit it with the change.
+openapi: $(VENV)/.requirements
+	DEBUG=1 $(PY) manage.py openapi
 
 # Load test under gunicorn on PostgreSQL and Redis (README: Benchmarks); needs wrk.
 # DATABASE_URL and REDIS_URL default to civic_bench and Redis db 3; BENCH_ARGS adds options.

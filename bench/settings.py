@@ -8,3 +8,4 @@ ROOT_URLCONF = "bench.urls"
 # run (tests, make run) ask for the hashed names of the files as they were at this bench.
 STATIC_ROOT = VAR_DIR / "bench" / "static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "bench.storage.BenchStaticStorage"}}  # noqa: F405

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from communities import api as communities_api
+from core.api import error_body
 from deliberation import api as deliberation_api
 from information import api as information_api
 from notifications import api as notifications_api
@@ -14,7 +15,21 @@ from surveys import api as surveys_api
 
 from . import dashboard_views, opendata, personal_data_views, sms_views, token_views
 
-router = SimpleRouter()
+
+class Router(SimpleRouter):
+    """Path converters rather than regexes, and every record's id an integer (`<int:pk>`): an
+    id that is not a number is the catch-all's JSON 404 below and never reaches a query, and
+    the schema types every path id alike, as an integer."""
+
+    def __init__(self):
+        super().__init__(use_regex_path=False)
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        lookup = getattr(viewset, "lookup_url_kwarg", None) or getattr(viewset, "lookup_field", "pk")
+        return f"<int:{lookup_prefix}{lookup}>"
+
+
+router = Router()
 router.register("communities", communities_api.CommunityViewSet, basename="api-community")
 router.register("residencies", communities_api.ResidencyViewSet, basename="api-residency")
 router.register("topics", deliberation_api.TopicViewSet, basename="api-topic")
@@ -35,7 +50,7 @@ router.register("evaluation-rounds", surveys_api.EvaluationRoundViewSet, basenam
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     # Exempt: it changes nothing, and a browser session's POST must get this JSON, not CSRF's HTML page.
-    return JsonResponse({"detail": _("No such API endpoint.")}, status=404)
+    return JsonResponse(error_body("not_found", _("No such API endpoint.")), status=404)
 
 
 urlpatterns = [

@@ -12,7 +12,10 @@ class CivicConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (deploy checks)
+            home,
             sms_login,
         )
+
+        home.connect()
 
         signup_confirm.register_phone_code_sender(sms_login.send_signup_code)

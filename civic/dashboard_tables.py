@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from communities.models import BodyKind, Education, Stage, Typology
+from core import charts
 from core.figures import figure_text, mean_text, percent_text, short_text
 from core.spreadsheets import safe_cell as spreadsheet_safe
 from deliberation.workflow import STEPS, Outcome, Step
 from surveys import ready_made
 
-from . import charts
 from .dashboard import ACTIONS, AGE_BANDS, SCALES
 
 PANELS = (

@@ -25,6 +25,7 @@ from communities.models import Community, Stage, Typology
 
 from . import dashboard_tables as tables
 from .dashboard import DashboardFilterForm, dashboard, places, scope_for
+from .dashboard_serializers import DashboardSerializer
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -213,16 +214,7 @@ class DashboardView(APIView):
             OpenApiParameter("until", OpenApiTypes.DATE, description="End of the period, inclusive (default: today)."),
         ],
         responses={
-            200: OpenApiResponse(
-                response=OpenApiTypes.OBJECT,
-                description=(
-                    "`satisfaction_by_body` (% good impressions of party_organisation, residents_committee, "
-                    "deliberation_council, service_centre), `activity_participation` (`under_2` %, buckets, shares), "
-                    "`topics_by_step`, `overdue` (count) and `overdue_topics`, `cadres` (`over_50` %, `education` %), "
-                    "and participation, funnel, outcomes, step_days, meetings, information_satisfaction, "
-                    "outcome_ratings, typologies, stages, communities, evaluation."
-                ),
-            ),
+            200: DashboardSerializer,
             400: OpenApiResponse(description="An unknown filter value, or a period that ends before it starts."),
             401: OpenApiResponse(description="Not logged in."),
             403: OpenApiResponse(description="Not an official, or a place outside the official's area."),

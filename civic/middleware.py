@@ -35,7 +35,7 @@ class DatabaseUnavailableMiddleware:
         log.error("Database unavailable during %s %s", request.method, request.path, exc_info=exception)
         if request.path.startswith("/api/"):
             detail = _("The service is briefly unavailable. Please try again in a minute.")
-            response = JsonResponse({"detail": detail}, status=503)
+            response = JsonResponse({"code": "unavailable", "detail": detail}, status=503)
         else:
             response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER)
@@ -45,7 +45,7 @@ class DatabaseUnavailableMiddleware:
 class UnreadableQueryMiddleware:
     """A NUL byte in a query parameter (`?kind=%00x`, an admin list's `?step__exact=%00x`)
     answers 400 before any view: PostgreSQL takes no NUL in a string, so it would otherwise
-    reach the database and answer 500. The API answers JSON `{"detail"}`, pages a short page."""
+    reach the database and answer 500. The API answers JSON `{"code", "detail"}`, pages a short page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,6 +56,6 @@ class UnreadableQueryMiddleware:
             log.warning("Refused a NUL byte in %s %s", request.method, request.path.replace("\x00", "\\x00"))
             if request.path.startswith("/api/"):
                 detail = _("A query parameter holds a NUL character, which no field takes.")
-                return JsonResponse({"detail": detail}, status=400)
+                return JsonResponse({"code": "invalid", "detail": detail}, status=400)
             return HttpResponseBadRequest(render_to_string("400.html"))
         return self.get_response(request)

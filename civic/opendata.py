@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
@@ -28,7 +28,7 @@ from communities.models import Community, District, Street
 from core.api import Pagination
 from core.pagination import other_parameters, page_links, page_or_404
 from core.spreadsheets import safe_row
-from deliberation.models import Topic, TrailEntry, TrailKind, Vote
+from deliberation.models import Topic, TopicCategory, TrailEntry, TrailKind, Vote
 from deliberation.workflow import STEPS, Outcome, Step
 
 CHUNK = 500
@@ -196,6 +196,72 @@ def decision_rows(topics):
     return rows
 
 
+# The JSON export's shape, field by field (the schema's; decision_rows writes it).
+class PlaceRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CommunityRefSerializer(PlaceRefSerializer):
+    code = serializers.CharField(help_text="The community's code, as in the directory.")
+
+
+DecisionTallySerializer = type(
+    "DecisionTallySerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The council's last vote on the topic.",
+        # `for` is a Python keyword, so the class is built from a dict of its fields.
+        "for": serializers.IntegerField(),
+        "against": serializers.IntegerField(),
+        "abstain": serializers.IntegerField(),
+        "present": serializers.IntegerField(help_text="Council members present."),
+        "council_size": serializers.IntegerField(),
+        "quorum_met": serializers.BooleanField(),
+        "passed": serializers.BooleanField(),
+        "recorded_at": serializers.DateTimeField(),
+    },
+)
+
+
+class DecisionStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=Step.choices)
+    at = serializers.DateTimeField(help_text="When the topic entered the step (local time with its offset).")
+    hash = serializers.CharField(help_text="The hash of that trail entry (`verify_trail` checks it).")
+
+
+class DecisionTrailSerializer(serializers.Serializer):
+    entries = serializers.IntegerField(help_text="Entries in the topic's trail.")
+    head = serializers.CharField(allow_null=True, help_text="The hash of its last entry.")
+
+
+class DecisionSerializer(serializers.Serializer):
+    """One archived topic as open data: it names no resident."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    category = serializers.ChoiceField(choices=TopicCategory.choices, allow_blank=True)
+    community = CommunityRefSerializer()
+    street = PlaceRefSerializer()
+    district = PlaceRefSerializer()
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome_label = serializers.CharField(help_text="The outcome in the requester's language.")
+    outcome_reason = serializers.CharField(allow_blank=True)
+    resolution = serializers.CharField(allow_blank=True)
+    tally = DecisionTallySerializer(allow_null=True, help_text="Null when the council never voted on it.")
+    raised_at = serializers.DateTimeField()
+    archived_at = serializers.DateTimeField(allow_null=True)
+    steps = DecisionStepSerializer(many=True, help_text="The steps it passed through, in order.")
+    trail = DecisionTrailSerializer()
+
+
+class DecisionPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DecisionSerializer(many=True)
+
+
 CSV_COLUMNS = [
     "id", "title", "category", "community_id", "community", "community_code", "street", "district",
     "outcome", "outcome_reason", "resolution",
@@ -296,7 +362,8 @@ class DecisionExportView(APIView):
             OpenApiParameter("until", OpenApiTypes.DATE, description="Archived on or before this day."),
         ],
         responses={
-            200: OpenApiResponse(description="`{count, next, previous, results}` or a CSV file."),
+            (200, "application/json"): OpenApiResponse(DecisionPageSerializer, description="A page of decisions."),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The whole export (`?format=csv`)."),
             400: OpenApiResponse(
                 description="An unknown place, a malformed date, or a period that ends before it starts."
             ),

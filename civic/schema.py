@@ -8,6 +8,9 @@ Rather than repeat these on every view, `AutoSchema` adds each one an operation 
 and its view did not already document, and gives every error answer without a body its
 JSON shape (`core.api.exception_handler` writes them all).
 
+The document is the same whatever the caller's language: civic.openapi generates and serves
+it in the source language.
+
 It also tells the truth about read-only text fields whose column may be blank: DRF drops
 `allow_blank` from read-only fields, so their enum or pattern would forbid the "" they answer.
 """
@@ -18,20 +21,53 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 
-ERROR = {
-    "type": "object",
-    "description": "`detail` says what went wrong; a refusal by a workflow guard adds `blockers`.",
-    "properties": {
-        "detail": {"type": "string"},
-        "blockers": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["detail"],
+from core.error_codes import ERROR_CODES
+
+# The error answers' components, by status: their `code` enums are core.error_codes.ERROR_CODES.
+ERROR_COMPONENTS = {
+    400: "FieldErrors",
+    401: "NotAuthenticatedError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    406: "NotAcceptableError",
+    409: "ConflictError",
+    413: "TooLargeError",
+    415: "UnsupportedMediaTypeError",
+    429: "ThrottledError",
 }
-FIELD_ERRORS = {
-    "type": "object",
-    "description": "Field errors, `{field: [messages]}`, or a `detail` that names what is wrong.",
-    "additionalProperties": {},
-}
+FIELD_ERROR_LIST = {"type": "array", "items": {}, "description": "The field's messages (nested for lists and objects)."}
+
+
+def error_schema(status):
+    """The JSON schema of a `status` error answer (core.api.exception_handler writes them)."""
+    codes = ERROR_CODES[status]
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {
+                "type": "string",
+                "enum": list(codes),
+                "description": "A stable machine word for what went wrong:\n\n"
+                + "\n".join(f"* `{code}` - {meaning}" for code, meaning in codes.items()),
+            },
+            "detail": {"type": "string", "description": "What went wrong, in the requester's language."},
+        },
+        "required": ["code", "detail"],
+    }
+    if status == 409:
+        schema["description"] = "The state of things refuses it; `blockers` says what stands in the way."
+        schema["properties"]["blockers"] = {"type": "array", "items": {"type": "string"}}
+        schema["required"].append("blockers")
+    if status in (400, 413):
+        schema["description"] = (
+            "Bad input: `detail` sums it up; field errors are under `fields` as `{field: [messages]}`, "
+            "and also under their field names (but for a field named `code` or `detail`)."
+        )
+        schema["properties"]["fields"] = {"type": "object", "additionalProperties": FIELD_ERROR_LIST}
+        schema["additionalProperties"] = {}
+    return schema
+
 
 DESCRIPTIONS = {
     "400": "Bad input: field errors or `detail`; nothing is changed.",
@@ -53,7 +89,7 @@ class AutoSchema(openapi.AutoSchema):
         for code in self._possible_errors(operation):
             responses.setdefault(code, {"description": DESCRIPTIONS[code]})
         for code, response in responses.items():
-            if code.startswith("4") and "content" not in response:
+            if int(code) in ERROR_COMPONENTS and "content" not in response:
                 response["content"] = {"application/json": {"schema": self._error_component(code).ref}}
         return operation
 
@@ -78,8 +114,11 @@ class AutoSchema(openapi.AutoSchema):
             yield "429"
 
     def _error_component(self, code):
-        name, schema = ("FieldErrors", FIELD_ERRORS) if code in ("400", "413") else ("Error", ERROR)
-        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema)
+        status = int(code)
+        name = ERROR_COMPONENTS[status]
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=error_schema(status)
+        )
         self.registry.register_on_missing(component)
         return component
 

@@ -350,8 +350,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    # core.parsers: deep JSON is a 400, a body over the field limit a 413 before it is read.
-    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser", "core.parsers.FormParser", "core.parsers.MultiPartParser"],
+    # Request bodies are JSON (core.parsers: deep JSON is a 400, a body over the field limit a
+    # 413 before it is read); only the operations that upload a file take multipart as well.
+    # Any other body is a 415 before a byte of it is parsed.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -418,11 +421,13 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "deliberation.models.Meeting.Status",
         "AttendanceStatusEnum": "deliberation.models.Attendance.Status",
         "BallotChoiceEnum": "deliberation.models.Ballot.Choice",
+        "TrailEntryKindEnum": "deliberation.models.TrailKind",
         "AnnouncementCategoryEnum": "information.models.Category",
         "ServiceCategoryEnum": "information.models.ServiceCategory",
         "AnnouncementStateEnum": "information.models.AnnouncementState",
         "AnnouncementStateFilterEnum": "information.filters.STATES",
         "SurveyStateEnum": "surveys.models.Survey.State",
+        "QuestionKindEnum": "surveys.models.QuestionKind",
         "SurveyScopeEnum": "surveys.models.Scope",
         "EngagementScopeEnum": "surveys.models.Engagement.Scope",
         "EvaluationRoundStatusEnum": "surveys.models.EvaluationRound.Status",

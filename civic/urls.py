@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from . import dashboard_views, opendata, personal_data_views, sms_views, views
+from .openapi import SchemaView
 
 admin.site.site_header = _("Civic · community co-governance")
 admin.site.site_title = _("Civic admin")
@@ -38,7 +39,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own
     # (/api/docs/?script=): the Content-Security-Policy allows no inline script.
     path(

@@ -1,19 +1,23 @@
 """Site-wide pages."""
 
-from django.db.models import Count
 from django.shortcuts import render
 
-from communities.models import Community, District, Residency, Typology
+from communities.models import Typology
+from core.page_cache import anonymous_page_cache
 from deliberation.workflow import STEP_CHINESE, STEP_SUMMARY, STEPS
 
+from . import home as home_figures
 
+
+@anonymous_page_cache(scope=lambda request: home_figures.SCOPE)
 def home(request):
-    per_typology = dict(Community.objects.order_by().values_list("typology").annotate(n=Count("pk")))
+    figures = home_figures.figures()
+    per_typology = figures["per_typology"]
     context = {
         "steps": [(step.value, STEP_CHINESE[step], step.label, STEP_SUMMARY[step]) for step in STEPS],
-        "district_count": District.objects.count(),
-        "community_count": sum(per_typology.values()),
-        "resident_count": Residency.objects.verified().count(),
+        "district_count": figures["district_count"],
+        "community_count": figures["community_count"],
+        "resident_count": figures["resident_count"],
         "typologies": [(value, label, per_typology.get(value, 0)) for value, label in Typology.choices],
     }
     return render(request, "home.html", context)

@@ -15,11 +15,16 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Communities")
 
     def ready(self):
+        from . import dashboard
         from .models import Community, District, Street
         from .roles import sync_role_groups
 
+        dashboard.register()
         post_migrate.connect(sync_role_groups, dispatch_uid="communities.sync_role_groups")
         # The directory's cached page for anonymous visitors is replaced when a place changes.
         for model in (Community, Street, District):
             for signal in (post_save, post_delete):
                 signal.connect(directory_changed, sender=model, dispatch_uid=f"communities.directory.{model.__name__}")
+        from . import page_scopes
+
+        page_scopes.register()

@@ -21,6 +21,7 @@ from core.pagination import other_parameters, page_links, page_or_404
 from . import legal, selectors, services, signup_confirm
 from .forms import DirectoryFilterForm, LoginForm, ProfileForm, SignUpForm, add_service_errors
 from .models import BodyKind, Community, Language, Post, Residency
+from .page_scopes import community_scope
 from .permissions import can
 
 DIRECTORY_PAGE_SIZE = 20
@@ -69,6 +70,7 @@ def _bodies_in_rank_order(community):
     return bodies
 
 
+@anonymous_page_cache(scope=lambda request, community_id: community_scope(community_id))
 def community_detail(request, community_id):
     community = _community_or_404(community_id)
     context = {"community": community, "bodies": _bodies_in_rank_order(community)}

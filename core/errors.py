@@ -10,10 +10,14 @@ from django.utils.translation import gettext
 
 
 class Conflict(Exception):
-    def __init__(self, message, blockers=None):
+    """`code` is a stable machine word for what clashed (the API answers it beside `detail`):
+    one of core.error_codes.CONFLICT_CODES."""
+
+    def __init__(self, message, blockers=None, *, code="conflict"):
         super().__init__(message)
         self.message = str(message)
         self.blockers = [str(b) for b in (blockers or [])]
+        self.code = code
 
 
 # What a service may refuse with; every surface catches exactly these.

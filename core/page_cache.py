@@ -26,6 +26,7 @@ from functools import wraps
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import translation
@@ -121,3 +122,17 @@ def anonymous_page_cache(scope):
         return cached_view
 
     return decorator
+
+
+def pages_follow(model, scopes):
+    """Whenever a `model` row is saved or deleted, the pages of each scope that
+    `scopes(instance, update_fields)` names are rendered afresh. Each app declares this for its
+    own models (what a page shows may come from several apps)."""
+
+    def changed(sender, instance, update_fields=None, **kwargs):
+        for scope in scopes(instance, update_fields):
+            page_changed(scope)
+
+    label = f"{model._meta.label}.{scopes.__module__}.{scopes.__qualname__}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"page_cache.saved.{label}")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"page_cache.deleted.{label}")

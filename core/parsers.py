@@ -1,5 +1,6 @@
-"""The API's parsers (settings.REST_FRAMEWORK's DEFAULT_PARSER_CLASSES): deep JSON is a 400,
-and a body over the form-field limit is refused with 413 before a byte of it is read.
+"""The API's parsers. JSON is every operation's body (settings.REST_FRAMEWORK's
+DEFAULT_PARSER_CLASSES): deep JSON is a 400, and a body over the form-field limit is refused
+with 413 before a byte of it is read. Operations that upload a file add `UPLOAD_PARSERS`.
 
 Kept apart from core.api, which imports DRF's views: those read DEFAULT_PARSER_CLASSES as
 they are imported."""
@@ -33,17 +34,7 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(_("JSON parse error: nested too deeply.")) from None
 
 
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        _refuse_large_body(parser_context, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return super().parse(stream, media_type, parser_context)
-
-
-class MultiPartParser(parsers.MultiPartParser):
-    """Multipart for endpoints that take no file (the default): a body over the form-field
-    limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is refused with 413 before it is parsed, so 50 MB sent
-    to auth/token/ is never written to disk. Endpoints that take files list DRF's parser."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        _refuse_large_body(parser_context, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return super().parse(stream, media_type, parser_context)
+# For the operations that take files (announcement attachments, progress reports): JSON when
+# there is no file to send, multipart when there is; DRF's multipart parser, as the files are
+# judged by the upload limits (core.uploads), not by the form-field limit.
+UPLOAD_PARSERS = [JSONParser, parsers.MultiPartParser]

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from communities.api import ListFiltersOnly
 from communities.permissions import can
-from core.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
+from core.parsers import UPLOAD_PARSERS
 
 from . import selectors, services
 from .filters import MeetingFilter, TopicFilter
@@ -52,14 +51,13 @@ from .serializers import (
     TaskSerializer,
     TopicDetailSerializer,
     TopicRaiseSerializer,
+    TopicRecordSerializer,
     TopicSerializer,
     TopicUpdateSerializer,
     VoteCreateSerializer,
     VoteSerializer,
     WithdrawSerializer,
 )
-
-ID = r"[0-9]+"
 
 BAD_INPUT = OpenApiResponse(description="Bad input: field errors or `detail`; nothing is changed.")
 NOT_LOGGED_IN = OpenApiResponse(description="Not logged in.")
@@ -111,7 +109,6 @@ def meeting_detail(meeting_id):
 class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TopicSerializer
     filterset_class = TopicFilter
-    lookup_value_regex = ID
     posting_scopes = {"create": "topic", "comments": "comment", "objections": "objection"}
 
     def get_queryset(self):
@@ -315,7 +312,7 @@ class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewS
     @extend_schema(
         summary="The topic's whole record (the archive's export): steps, comments, meetings, votes, "
         "objections, tasks, ratings and the trail's hashes",
-        responses={200: OpenApiResponse(description="The record as JSON.")},
+        responses={200: TopicRecordSerializer},
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def record(self, request, pk=None):
@@ -326,7 +323,6 @@ class TopicViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewS
 @extend_schema_view(retrieve=extend_schema(summary="One comment", responses=CommentSerializer))
 class CommentViewSet(viewsets.GenericViewSet):
     serializer_class = CommentSerializer
-    lookup_value_regex = ID
     filter_backends = []
     pagination_class = None
 
@@ -384,7 +380,6 @@ class CommentViewSet(viewsets.GenericViewSet):
 @extend_schema_view(retrieve=extend_schema(summary="One objection with its answer", responses=ObjectionSerializer))
 class ObjectionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ObjectionSerializer
-    lookup_value_regex = ID
     filter_backends = []
     pagination_class = None
 
@@ -410,10 +405,8 @@ class ObjectionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 )
 class TaskViewSet(viewsets.GenericViewSet):
     serializer_class = TaskSerializer
-    lookup_value_regex = ID
     filter_backends = []
     pagination_class = None
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return Task.objects.none()
@@ -423,10 +416,10 @@ class TaskViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Report progress on a task, optionally with a photo or PDF (staff, the owner, the supervisor)",
-        request={"multipart/form-data": ProgressCreateSerializer, "application/json": ProgressCreateSerializer},
+        request={"application/json": ProgressCreateSerializer, "multipart/form-data": ProgressCreateSerializer},
         responses={201: ProgressReportSerializer, **WRITE_ERRORS, 413: OpenApiResponse(description="File too large.")},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=UPLOAD_PARSERS)
     def progress(self, request, pk=None):
         task = _get(selectors.task_get, pk, _("There is no such task."))
         serializer = ProgressCreateSerializer(data=request.data)
@@ -449,7 +442,6 @@ class TaskViewSet(viewsets.GenericViewSet):
 class MeetingViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
-    lookup_value_regex = ID
 
     def get_queryset(self):
         return selectors.meetings_with_agenda(selectors.meeting_list())
@@ -544,7 +536,7 @@ class MeetingViewSet(ListFiltersOnly, mixins.ListModelMixin, viewsets.GenericVie
         request=None,
         responses={200: MeetingSerializer, **WRITE_ERRORS},
     )
-    @action(detail=True, methods=["delete"], url_path=rf"agenda/(?P<topic_id>{ID})", filter_backends=[])
+    @action(detail=True, methods=["delete"], url_path="agenda/<int:topic_id>", filter_backends=[])
     def agenda_remove(self, request, pk=None, topic_id=None):
         meeting = self._meeting(pk)
         services.agenda_remove(actor=request.user, meeting=meeting, topic=_topic(topic_id))

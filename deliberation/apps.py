@@ -36,12 +36,14 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         from communities.roles import OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import notices, permissions, reminders
+        from . import dashboard, notices, page_scopes, permissions, reminders
         from .models import TrailEntry
 
         permissions.register()
         notices.register()
         reminders.register()
+        page_scopes.register()
+        dashboard.register()
         post_save.connect(_trail_appended, sender=TrailEntry, dispatch_uid="deliberation.topic_page_changed")
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.

@@ -6,20 +6,18 @@ services enforce, so a button is never offered that the service would refuse for
 a role.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Avg, Case, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from communities.models import BodyKind, Membership
 from communities.permissions import can, community_scope_q
 
-from . import clock, trail
+from . import clock, dashboard, trail
 from .models import (
     AgendaItem,
     Attendance,
@@ -583,46 +581,9 @@ def comment_as_seen_by(comment, user, now=None):
 
 
 # Figures other apps read (surveys' evaluation): deliberation's own definitions, read here.
-def took_part_conditions(start, end):
-    """Exists() conditions on OuterRef("user"): commented, or took a gallery seat, in [start, end)."""
-    return [
-        Exists(Comment.objects.filter(author=OuterRef("user"), created_at__gte=start, created_at__lt=end)),
-        Exists(
-            ObserverRegistration.objects.filter(
-                user=OuterRef("user"), registered_at__gte=start, registered_at__lt=end, cancelled_at__isnull=True
-            )
-        ),
-    ]
-
-
-def topics_on_time_counts(communities, start, end):
-    """{community_id: (archived, on time)} for the topics archived in [start, end): on time when
-    every step was left before it was due. Each step's due time is written into the trail entry
-    that entered it, and the next step entry is when it was left; the trail is read as it stands."""
-    entries = (
-        TrailEntry.objects.filter(
-            topic__community__in=communities,
-            topic__archived_at__gte=start,
-            topic__archived_at__lt=end,
-            kind__in=[TrailKind.RAISED, TrailKind.STEP],
-        )
-        .order_by("topic_id", "seq")
-        .values_list("topic_id", "topic__community_id", "recorded_at", "data")
-    )
-    late, community_of, due = {}, {}, {}
-    for topic_id, community_id, recorded_at, data in entries:
-        community_of[topic_id] = community_id
-        late.setdefault(topic_id, False)
-        previous_due = due.get(topic_id)
-        if previous_due is not None and recorded_at > previous_due:
-            late[topic_id] = True
-        raw = (data or {}).get("due")
-        due[topic_id] = parse_datetime(raw) if isinstance(raw, str) else raw
-    finished, on_time = defaultdict(int), defaultdict(int)
-    for topic_id, was_late in late.items():
-        finished[community_of[topic_id]] += 1
-        on_time[community_of[topic_id]] += not was_late
-    return {community_id: (count, on_time[community_id]) for community_id, count in finished.items()}
+# "On time" has one meaning, written in deliberation.dashboard (the dashboards' step table
+# reads the same stays).
+topics_on_time_counts = dashboard.topics_on_time_counts
 
 
 def rating_means(communities, start, end):

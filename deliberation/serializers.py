@@ -15,7 +15,7 @@ from rest_framework import serializers
 from communities.models import Body, Community
 from core.text import TextSerializerField
 
-from .models import Attendance, Ballot, Meeting, TopicCategory
+from .models import Attendance, Ballot, Meeting, TopicCategory, TrailKind
 from .workflow import Outcome, Step
 
 User = get_user_model()
@@ -356,6 +356,11 @@ class MeetingCreateSerializer(serializers.Serializer):
         help_text=_("Ids of topics under review, in agenda order."),
     )
 
+    def validate_agenda(self, agenda):
+        if len(set(agenda)) != len(agenda):
+            raise serializers.ValidationError(_("Each topic goes on the agenda once: an id appears twice."))
+        return agenda
+
 
 class MeetingUpdateSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(required=False)
@@ -432,3 +437,126 @@ class ObserverSerializer(serializers.Serializer):
     registered_at = serializers.DateTimeField()
     checked_in_at = serializers.DateTimeField(allow_null=True)
     seats_left = serializers.IntegerField()
+
+
+# The topic's record (GET topics/{id}/record/, deliberation.selectors.topic_record): it is the
+# archive's export, so its values are those of canonical JSON (deliberation.trail.jsonable):
+# moments in UTC with microseconds, dates as YYYY-MM-DD, decimals as strings.
+class RecordTopicSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    community = serializers.IntegerField(help_text="The community's id.")
+    title = serializers.CharField()
+    body = serializers.CharField()
+    category = serializers.ChoiceField(choices=TopicCategory.choices, allow_blank=True)
+    step = serializers.ChoiceField(choices=Step.choices)
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome_note = serializers.CharField(allow_blank=True)
+    resolution = serializers.CharField(allow_blank=True, help_text="The council's resolution, once resolved.")
+    raised_at = serializers.DateTimeField()
+    raised_by_body = serializers.CharField(allow_null=True, help_text="The body that raised it, if one did.")
+    archived_at = serializers.DateTimeField(allow_null=True)
+
+
+class RecordCommentReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(help_text="The author's name as others see it.")
+    posted_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    body = serializers.CharField(allow_null=True, help_text="Null for a hidden comment.")
+    hidden_reason = serializers.CharField(allow_blank=True, help_text="Why it is hidden; blank when it is not.")
+
+
+class RecordCommentSerializer(RecordCommentReplySerializer):
+    replies = RecordCommentReplySerializer(many=True)
+
+
+class RecordAttendanceSerializer(serializers.Serializer):
+    member = serializers.CharField()
+    status = serializers.ChoiceField(choices=Attendance.Status.choices)
+
+
+class RecordBallotSerializer(serializers.Serializer):
+    member = serializers.CharField()
+    choice = serializers.ChoiceField(choices=Ballot.Choice.choices)
+
+
+RecordVoteSerializer = type(
+    "RecordVoteSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The council's vote on the topic at one meeting, with the roll call.",
+        # `for` is a Python keyword, so the class is built from a dict of its fields.
+        "for": serializers.IntegerField(),
+        "against": serializers.IntegerField(),
+        "abstain": serializers.IntegerField(),
+        "present": serializers.IntegerField(help_text="Council members present."),
+        "council_size": serializers.IntegerField(),
+        "quorum_met": serializers.BooleanField(),
+        "passed": serializers.BooleanField(),
+        "roll_call": RecordBallotSerializer(many=True),
+    },
+)
+
+
+class RecordMeetingSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(help_text="The meeting's id.")
+    starts_at = serializers.DateTimeField()
+    location = serializers.CharField()
+    status = serializers.ChoiceField(choices=Meeting.Status.choices)
+    minutes = serializers.CharField(allow_blank=True)
+    attendance = RecordAttendanceSerializer(many=True)
+    resolution = serializers.CharField(allow_blank=True, help_text="The resolution put to the vote at this meeting.")
+    vote = RecordVoteSerializer(allow_null=True, help_text="Null until the council has voted on it here.")
+
+
+class RecordObjectionSerializer(serializers.Serializer):
+    lodged_at = serializers.DateTimeField()
+    body = serializers.CharField()
+    answer = serializers.CharField(allow_blank=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class RecordProgressSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    percent = serializers.IntegerField()
+    note = serializers.CharField(allow_blank=True)
+    file = serializers.CharField(allow_blank=True, help_text="The attached file's name; blank when none.")
+
+
+class RecordTaskSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    owner = serializers.CharField()
+    supervisor = serializers.CharField()
+    due_date = serializers.DateField()
+    percent = serializers.IntegerField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    reports = RecordProgressSerializer(many=True)
+
+
+class RecordRatingsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean = serializers.CharField(allow_null=True, help_text="The mean score (1-5) as a decimal string; null unrated.")
+    distribution = serializers.DictField(child=serializers.IntegerField(), help_text="Score (1-5) -> residents.")
+
+
+class RecordTrailEntrySerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The entry's number in the topic's trail.")
+    kind = serializers.ChoiceField(choices=TrailKind.choices)
+    at = serializers.DateTimeField()
+    hash = serializers.CharField(help_text="SHA-256 of the entry and of the entry before it.")
+    prev_hash = serializers.CharField(allow_blank=True, help_text="The hash of the entry before it.")
+
+
+class TopicRecordSerializer(serializers.Serializer):
+    """A topic's whole record, as the archive exports it."""
+
+    topic = RecordTopicSerializer()
+    history = TopicHistoryEntrySerializer(many=True)
+    comments = RecordCommentSerializer(many=True)
+    supports = serializers.IntegerField(help_text="Residents supporting it.")
+    meetings = RecordMeetingSerializer(many=True)
+    objections = RecordObjectionSerializer(many=True)
+    tasks = RecordTaskSerializer(many=True)
+    progress = serializers.IntegerField(help_text="The tasks' mean progress, in percent.")
+    ratings = RecordRatingsSerializer()
+    trail = RecordTrailEntrySerializer(many=True)

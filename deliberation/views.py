@@ -54,6 +54,7 @@ from .models import (
     TopicCategory,
     TrailKind,
 )
+from .page_scopes import meeting_page_scope
 from .workflow import CONSULTATION_STEPS, STEPS, Outcome, Step, is_author, moves_from
 
 TOPICS_PAGE_SIZE = 20
@@ -803,6 +804,7 @@ def _meeting_page(request, meeting, *, status=200):
     return render(request, "deliberation/meeting_detail.html", context, status=status)
 
 
+@anonymous_page_cache(scope=lambda request, meeting_id: meeting_page_scope(meeting_id))
 def meeting_detail(request, meeting_id):
     return _meeting_page(request, _meeting_or_404(meeting_id))
 

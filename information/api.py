@@ -7,12 +7,11 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from communities.permissions import can
-from core.parsers import FormParser, JSONParser  # deep JSON 400, large bodies 413
+from core.parsers import UPLOAD_PARSERS
 
 from . import selectors, services, uploads
 from .filters import AnnouncementFilter, ServiceFilter
@@ -86,7 +85,7 @@ class AnnouncementViewSet(
     community (and no official post) has none, so the list asks for a login."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = UPLOAD_PARSERS  # attachments
     filterset_class = AnnouncementFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     queryset = Announcement.objects.none()

@@ -7,7 +7,6 @@ Views parse input and call one service (writes) or one selector (reads); refusal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +22,9 @@ from .filters import ActivityFilter, SurveyFilter
 from .models import Answer, Engagement, EvaluationRound, Survey
 from .permissions import area_q, builds_survey, sees_report
 from .serializers import (
+    ActivityAttendanceResultSerializer,
     ActivitySerializer,
+    AnswerHiddenSerializer,
     AttendanceInSerializer,
     EngagementSerializer,
     HideSerializer,
@@ -34,11 +35,14 @@ from .serializers import (
     RatingOutSerializer,
     ResponseInSerializer,
     ResponseOutSerializer,
+    RoundComputedSerializer,
     RoundDetailSerializer,
     RoundSerializer,
     ScoreInSerializer,
+    ScoreSetSerializer,
     SignUpSerializer,
     SurveyDetailSerializer,
+    SurveyResultsSerializer,
     SurveySerializer,
 )
 from .views import visible_rows
@@ -106,7 +110,7 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
         summary="Aggregated answers: staff, officials and evaluators of the scope; residents once closed",
         parameters=[OpenApiParameter("community", int, description="Narrow to one community of your area.")],
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: SurveyResultsSerializer,
             400: BAD_INPUT,
             401: OpenApiResponse(description="Not logged in."),
             403: FORBIDDEN,
@@ -133,7 +137,7 @@ class SurveyViewSet(ListFiltersOnly, viewsets.ReadOnlyModelViewSet):
         summary="Hide an abusive free-text answer from residents, or show it again",
         request=HideSerializer,
         responses={
-            200: OpenApiTypes.OBJECT,
+            200: AnswerHiddenSerializer,
             400: BAD_INPUT,
             403: FORBIDDEN,
             404: OpenApiResponse(description="No such answer."),
@@ -264,7 +268,13 @@ class ActivityViewSet(
     @extend_schema(
         summary="Record attendance: a resident with the code, or staff with the list of people who came",
         request=AttendanceInSerializer,
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, 400: BAD_INPUT, 403: FORBIDDEN, 409: CONFLICT},
+        responses={
+            200: ActivityAttendanceResultSerializer,
+            201: ActivityAttendanceResultSerializer,
+            400: BAD_INPUT,
+            403: FORBIDDEN,
+            409: CONFLICT,
+        },
     )
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
@@ -363,7 +373,7 @@ class EvaluationRoundViewSet(
     @extend_schema(
         summary="Compute the indicators from the portal's records",
         request=None,
-        responses={200: OpenApiTypes.OBJECT, 403: FORBIDDEN, 409: CONFLICT},
+        responses={200: RoundComputedSerializer, 403: FORBIDDEN, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def compute(self, request, pk=None):
@@ -373,7 +383,7 @@ class EvaluationRoundViewSet(
     @extend_schema(
         summary="Score a community by hand on an indicator, with evidence",
         request=ScoreInSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: BAD_INPUT, 403: FORBIDDEN, 409: CONFLICT},
+        responses={200: ScoreSetSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def scores(self, request, pk=None):
@@ -412,7 +422,7 @@ class EvaluationRoundViewSet(
             404: OpenApiResponse(description="Not part of the round."),
         },
     )
-    @action(detail=True, methods=["get"], url_path=r"report/(?P<community_id>\d+)")
+    @action(detail=True, methods=["get"], url_path="report/<int:community_id>")
     def report(self, request, pk=None, community_id=None):
         evaluation_round = self.get_object()
         indicators, rows = selectors.round_ranking(evaluation_round)

@@ -21,10 +21,11 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from communities.roles import EVALUATORS_GROUP, OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import nudges, permissions
+        from . import dashboard, nudges, permissions
 
         permissions.register()
         nudges.register()
+        dashboard.register()
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.
         extend_group(

@@ -75,7 +75,7 @@ TYPOLOGY_WARMTH = {
     Typology.BUSINESS_DISTRICT: 0.7,
 }
 # Activities attended in the last twelve months: about 40% fewer than twice.
-ACTIVITY_SHARES = (("0", 0.21), ("1", 0.19), ("2-3", 0.25), ("4-6", 0.23), ("7+", 0.12))
+ACTIVITY_SHARES = (("0", 0.21), ("1", 0.19), ("2-3", 0.25), ("4-6", 0.23), ("7-or-more", 0.12))
 # Satisfaction (1-5) with what one knows of community affairs and with how one can take part:
 # dissatisfied on average, less so for those who take part often.
 SATISFACTION = {
@@ -233,7 +233,7 @@ class _Loader:
                     "1": 1,
                     "2-3": self.rng.choice((2, 3)),
                     "4-6": self.rng.randint(4, 6),
-                    "7+": self.rng.randint(7, 11),
+                    "7-or-more": self.rng.randint(7, 11),
                 }[bucket]
         return counts
 

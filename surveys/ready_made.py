@@ -42,7 +42,7 @@ ACTIVITY_BUCKETS = (
     ("1", pgettext_lazy("activities attended", "Once")),
     ("2-3", _("2 to 3 times")),
     ("4-6", _("4 to 6 times")),
-    ("7+", _("7 times or more")),
+    ("7-or-more", _("7 times or more")),
 )
 ACTIVITY_BUCKET_VALUES = tuple(value for value, _label in ACTIVITY_BUCKETS)
 UNDER_TWO_BUCKETS = ("0", "1")
@@ -58,7 +58,7 @@ def activity_bucket(count):
         return "2-3"
     if count <= 6:
         return "4-6"
-    return "7+"
+    return "7-or-more"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Every figure is computed from the raw rows (answers, attendance, ratings, trail entries) with
 conditional aggregation in a fixed number of queries, whatever the number of answers or
-communities. The officials' dashboards read `dashboard_figures` and its three parts.
+communities. The officials' dashboards read this app's figures through surveys.dashboard.
 """
 
 import datetime
@@ -10,12 +10,14 @@ import statistics
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Window, prefetch_related_objects
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Window, prefetch_related_objects
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
+from communities import dashboard as communities_dashboard
 from communities.models import Community, Residency, Stage, Typology
 from communities.permissions import roles_for
+from core import dashboards
 from core.figures import percent
 from deliberation import selectors as deliberation_selectors
 
@@ -303,7 +305,7 @@ def response_rows(survey, *, communities=None):
     return questions, list(rows.values())
 
 
-# Dashboard figures -----------------------------------------------------------------------
+# Ready-made answers ---------------------------------------------------------------------
 
 
 def _ready_made_answers(kind, communities, since, until):
@@ -317,125 +319,11 @@ def _ready_made_answers(kind, communities, since, until):
     return answers
 
 
-def impression_shares(communities=None, *, since=None, until=None):
-    """Share of residents with a good impression of each body, in %, from the impressions surveys.
-
-    The denominator is everyone who answered that body's question, "don't know" included, as
-    the source article counts it. One query.
-    """
-    aggregates = {}
-    for key in ready_made.IMPRESSION_KEYS:
-        aggregates[f"{key}__answered"] = Count("id", filter=Q(question__key=key))
-        aggregates[f"{key}__good"] = Count("id", filter=Q(question__key=key, choice__value=ready_made.GOOD))
-    totals = _ready_made_answers(ReadyMade.IMPRESSIONS, communities, since, until).aggregate(**aggregates)
-    return {
-        key: {
-            "good": totals[f"{key}__good"],
-            "answered": totals[f"{key}__answered"],
-            "percent": percent(totals[f"{key}__good"], totals[f"{key}__answered"]),
-        }
-        for key in ready_made.IMPRESSION_KEYS
-    }
-
-
-def information_satisfaction(communities=None, *, since=None, until=None):
-    """From the participation-and-information surveys: satisfaction (1-5) with what residents know
-    of community affairs and with how they can take part, and the activities they report. One query."""
-    scales = (ready_made.KNOWLEDGE_SATISFACTION, ready_made.TAKING_PART_SATISFACTION)
-    aggregates = {}
-    for key in scales:
-        aggregates[f"{key}__mean"] = Avg("value", filter=Q(question__key=key))
-        for point in range(1, 6):
-            aggregates[f"{key}__{point}"] = Count("id", filter=Q(question__key=key, value=point))
-    for value in ready_made.ACTIVITY_BUCKET_VALUES:
-        aggregates[f"reported__{value}"] = Count(
-            "id", filter=Q(question__key=ready_made.ACTIVITIES_LAST_YEAR, choice__value=value)
-        )
-    totals = _ready_made_answers(ReadyMade.PARTICIPATION, communities, since, until).aggregate(**aggregates)
-    figures = {}
-    for key in scales:
-        distribution = {point: totals[f"{key}__{point}"] for point in range(1, 6)}
-        answered = sum(distribution.values())
-        mean = totals[f"{key}__mean"]
-        figures[key] = {
-            "answered": answered,
-            "mean": round(float(mean), 2) if mean is not None else None,
-            "distribution": distribution,
-            "satisfied": percent(distribution[4] + distribution[5], answered),
-            "dissatisfied": percent(distribution[1] + distribution[2], answered),
-        }
-    reported = {value: totals[f"reported__{value}"] for value in ready_made.ACTIVITY_BUCKET_VALUES}
-    answered = sum(reported.values())
-    figures["reported_activities"] = {
-        "answered": answered,
-        "buckets": reported,
-        "under_2": percent(sum(reported[v] for v in ready_made.UNDER_TWO_BUCKETS), answered),
-    }
-    return figures
-
-
-def last_year(today=None):
-    """The twelve months up to today, as (since, until) dates."""
-    today = today or timezone.localdate()
-    return today - datetime.timedelta(days=365), today
-
-
 def _day_bounds(since, until):
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(since, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     return start, end
-
-
-def activity_distribution(communities=None, *, since=None, until=None):
-    """How many activities each verified resident attended in the period (default: the last
-    twelve months), bucketed 0 / 1 / 2-3 / 4-6 / 7+, with the share under two. One query."""
-    if since is None or until is None:
-        since, until = last_year()
-    start, end = _day_bounds(since, until)
-    residents = User.objects.filter(residencies__status=Residency.Status.VERIFIED)
-    if communities is not None:
-        residents = residents.filter(residencies__community__in=communities)
-    in_period = Q(
-        activity_attendances__activity__starts_at__gte=start,
-        activity_attendances__activity__starts_at__lt=end,
-        activity_attendances__activity__cancelled_at__isnull=True,
-    )
-    per_resident = residents.order_by().values("pk").annotate(n=Count("activity_attendances", filter=in_period))
-    totals = per_resident.aggregate(
-        residents=Count("pk"),
-        b0=Count("pk", filter=Q(n=0)),
-        b1=Count("pk", filter=Q(n=1)),
-        b2=Count("pk", filter=Q(n__gte=2, n__lte=3)),
-        b4=Count("pk", filter=Q(n__gte=4, n__lte=6)),
-        b7=Count("pk", filter=Q(n__gte=7)),
-        attendances=Coalesce(Sum("n"), 0),
-    )
-    buckets = dict(zip(ready_made.ACTIVITY_BUCKET_VALUES, (totals[k] for k in ("b0", "b1", "b2", "b4", "b7"))))
-    residents_total = totals["residents"]
-    return {
-        "since": since,
-        "until": until,
-        "residents": residents_total,
-        "buckets": buckets,
-        "shares": {key: percent(count, residents_total) for key, count in buckets.items()},
-        "under_2": percent(buckets["0"] + buckets["1"], residents_total),
-        "mean": round(totals["attendances"] / residents_total, 2) if residents_total else None,
-    }
-
-
-def dashboard_figures(communities=None, *, since=None, until=None):
-    """What the officials' dashboard shows from this app, for a queryset of communities
-    (all when None): three queries whatever the number of communities or answers."""
-    impressions = impression_shares(communities, since=since, until=until)
-    information = information_satisfaction(communities, since=since, until=until)
-    activities = activity_distribution(communities, since=since, until=until)
-    return {
-        "satisfaction_by_body": {key: figures["percent"] for key, figures in impressions.items()},
-        "impressions": impressions,
-        "activity_participation": activities,
-        "information_satisfaction": information,
-    }
 
 
 # Activities ------------------------------------------------------------------------------
@@ -522,25 +410,20 @@ def _scaled_mean(mean):
 
 
 def _participation_rate(communities, start, end):
-    """Share of verified residents who took part in community affairs in the period: answered a
-    survey, commented on a topic or watched a council meeting from the public gallery.
-    (Activities have an indicator of their own.)"""
-    took_part = Exists(Participation.objects.filter(user=OuterRef("user"), answered_at__gte=start, answered_at__lt=end))
-    for exists in _deliberation_exists(start, end):
-        took_part |= exists
-    rows = (
-        Residency.objects.verified()
-        .filter(community__in=communities)
-        .order_by()
-        .values("community_id")
-        .annotate(total=Count("pk"), active=Count("pk", filter=Q(took_part)))
+    """Share of verified residents who took part in community affairs in the period, in the one
+    meaning the dashboards use too (communities.dashboard.took_part): commented, raised a topic,
+    sat at a council meeting or was checked in at its gallery, attended an activity, answered
+    a survey."""
+    area = dashboards.Area(
+        communities.values("pk"),
+        frozenset(),
+        start.date(),
+        (end - datetime.timedelta(days=1)).date(),
+        start,
+        end,
+        timezone.now(),
     )
-    return {row["community_id"]: percent(row["active"], row["total"]) for row in rows}
-
-
-def _deliberation_exists(start, end):
-    """Comments and gallery registrations count as taking part (deliberation's own definition)."""
-    return deliberation_selectors.took_part_conditions(start, end)
+    return {pk: percent(active, total) for pk, (total, active) in communities_dashboard.took_part(area).items()}
 
 
 def _topics_on_time(communities, start, end):

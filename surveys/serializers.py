@@ -324,3 +324,102 @@ class ScoreInSerializer(serializers.Serializer):
     community = serializers.IntegerField()
     value = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
     evidence = serializers.CharField(max_length=2000)
+
+
+# GET surveys/{id}/results/ (surveys.selectors.survey_results): what each kind of question adds.
+class ResultChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The choice's id.")
+    label = serializers.CharField()
+    value = serializers.CharField(allow_blank=True)
+    count = serializers.IntegerField(help_text="Answers that picked it.")
+    percent = serializers.FloatField(allow_null=True, help_text="Of those who answered the question; null if none did.")
+
+
+class ResultScalePointSerializer(serializers.Serializer):
+    value = serializers.IntegerField(help_text="A point of the 1-5 scale.")
+    count = serializers.IntegerField()
+    percent = serializers.FloatField(allow_null=True)
+
+
+class ResultNumberSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+    min = serializers.IntegerField(allow_null=True)
+    max = serializers.IntegerField(allow_null=True)
+
+
+class ResultTextSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The answer's id (to hide it: surveys/{id}/hide/).")
+    text = serializers.CharField()
+    hidden = serializers.BooleanField()
+    hidden_reason = serializers.CharField(allow_blank=True)
+    submitted_on = serializers.DateField()
+    can_hide = serializers.BooleanField(help_text="The requester may hide it.")
+
+
+class ResultGroupSerializer(serializers.Serializer):
+    """One group of a breakdown (a typology, a stage or an age band) that answered."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    answered = serializers.IntegerField()
+    choices = ResultChoiceSerializer(many=True, required=False, help_text="Choice questions.")
+    mean = serializers.FloatField(allow_null=True, required=False, help_text="Scale and number questions.")
+
+
+class ResultBreakdownsSerializer(serializers.Serializer):
+    typology = ResultGroupSerializer(many=True)
+    stage = ResultGroupSerializer(many=True)
+    age_band = ResultGroupSerializer(many=True)
+
+
+class ResultQuestionSerializer(serializers.Serializer):
+    """One question's results; which of the optional fields it has follows its `kind`."""
+
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=QuestionKind.choices)
+    key = serializers.CharField(allow_blank=True, help_text="A ready-made survey's key for the question.")
+    required = serializers.BooleanField()
+    answered = serializers.IntegerField(help_text="Respondents who answered it.")
+    skipped = serializers.IntegerField(help_text="Respondents who left it out.")
+    choices = ResultChoiceSerializer(many=True, required=False, help_text="Single and multiple choice.")
+    mean = serializers.FloatField(allow_null=True, required=False, help_text="Scale: the mean point.")
+    distribution = ResultScalePointSerializer(many=True, required=False, help_text="Scale: each point.")
+    summary = ResultNumberSummarySerializer(required=False, help_text="Number.")
+    texts = ResultTextSerializer(many=True, required=False, help_text="Free text: the latest answers shown.")
+    hidden = serializers.IntegerField(required=False, help_text="Free text: answers hidden by moderation.")
+    shown_count = serializers.IntegerField(required=False, help_text="Free text: answers the requester may see.")
+    breakdowns = ResultBreakdownsSerializer(required=False, help_text="All but free text.")
+
+
+class SurveyResultsSerializer(serializers.Serializer):
+    survey = serializers.IntegerField(help_text="The survey's id.")
+    respondents = serializers.IntegerField()
+    questions = ResultQuestionSerializer(many=True)
+
+
+class AnswerHiddenSerializer(serializers.Serializer):
+    answer = serializers.CharField(help_text="The answer's id.")
+    hidden = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True, help_text="Why it is hidden; blank when it is not.")
+
+
+class ActivityAttendanceResultSerializer(serializers.Serializer):
+    """A check-in by code answers `checked_in`; staff recording attendance answer `recorded`."""
+
+    checked_in = serializers.BooleanField(required=False, help_text="The requester is checked in.")
+    recorded = serializers.IntegerField(required=False, help_text="People whose attendance was recorded.")
+
+
+class RoundComputedSerializer(serializers.Serializer):
+    scores = serializers.IntegerField(help_text="Scores computed from the portal's records.")
+
+
+class ScoreSetSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField()
+    community = serializers.IntegerField()
+    value = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, coerce_to_string=False)
+    evidence = serializers.CharField(allow_blank=True)

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Community
 from communities.permissions import can, roles_for
+from core import charts
 from core.attempts import TooManyAttempts
 from core.errors import Conflict
 from core.pagination import page_or_404
 
-from . import charts, exports, selectors, services
+from . import exports, selectors, services
 from .forms import AttendanceForm, CheckInForm, HideAnswerForm, RatingForm, SurveyForm
 from .models import Activity, Answer, EvaluationRound, Participation, Survey
 from .permissions import area_q, builds_survey, is_engaged_evaluator, sees_report

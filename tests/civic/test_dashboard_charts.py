@@ -1,11 +1,12 @@
 """The server-drawn SVG charts: well-formed, titled, numbers written out, text kept inert."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.urls import reverse
 
-from civic import charts
+from core import charts
 from tests import factories
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -98,3 +99,16 @@ def test_names_on_the_page_are_inert(client, admin_user):
     page = client.get(reverse("dashboard")).content.decode()
     assert "<img src=x onerror=alert(1)>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_one_module_draws_every_chart_and_no_two_share_an_id():
+    """Survey results and the dashboards drew charts from two modules, each counting its own
+    ids from 1: a page holding one of each had two `chart-1` titles."""
+    drawn = [
+        charts.bar_chart([("主街", 31.25, charts.percent_text(31.25))], title="a survey question"),
+        charts.bar_chart([charts.Bar("Commented", 5.62, "5.6%")], title="taking part"),
+        charts.funnel_chart([("Raised", 4, 100.0), ("Reviewed", 2, 50.0)], title="funnel"),
+    ]
+    ids = [re.search(r'<title id="([^"]+)-title"', str(chart)).group(1) for chart in drawn]
+    assert len(set(ids)) == len(ids)
+    assert ">31.3%</text>" in drawn[0]

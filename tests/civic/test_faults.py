@@ -86,11 +86,11 @@ def test_a_comment_whose_connection_drops_answers_503_and_leaves_nothing(place, 
     community, staff, resident, topic = place
     trail_before = TrailEntry.objects.filter(topic=topic).count()
 
-    page = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "同意，尽快修。"})
+    page = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "同意，尽快修。"}, format="multipart")
     assert_clean_503_page(page)
     api = english(resident).post(f"/api/v1/topics/{topic.pk}/comments/", {"body": "同意。"}, format="json")
     assert api.status_code == 503
-    assert api.json() == {"detail": UNAVAILABLE}
+    assert api.json() == {"code": "unavailable", "detail": UNAVAILABLE}
     assert api["Retry-After"]
 
     # Neither request left its comment, trail entry or follow row behind.
@@ -111,7 +111,7 @@ def test_a_step_change_whose_connection_drops_answers_503_and_leaves_nothing(
     response = english(staff).post(f"/api/v1/topics/{topic.pk}/advance/", {"to": "review"}, format="json")
 
     assert response.status_code == 503
-    assert response.json() == {"detail": UNAVAILABLE}
+    assert response.json() == {"code": "unavailable", "detail": UNAVAILABLE}
     topic.refresh_from_db()
     assert topic.step == Step.COLLECT
     assert TrailEntry.objects.filter(topic=topic).count() == trail_before
@@ -134,7 +134,7 @@ def test_pages_and_api_answer_503_when_postgresql_cannot_be_reached(place, monke
             assert_clean_503_page(english().get(path))
         api = english().get("/api/v1/communities/")
         assert api.status_code == 503
-        assert api.json() == {"detail": UNAVAILABLE}
+        assert api.json() == {"code": "unavailable", "detail": UNAVAILABLE}
     finally:
         connection.close()
 
@@ -153,7 +153,7 @@ def test_the_503_page_is_chinese_by_default_and_other_errors_stay_500(client, mo
     assert page.status_code == 503
     assert "服务暂时不可用，请一分钟后再试。" in page.content.decode()
     api = client.get("/api/v1/communities/")
-    assert (api.status_code, api.json()) == (503, {"detail": "服务暂时不可用，请一分钟后再试。"})
+    assert (api.status_code, api.json()) == (503, {"code": "unavailable", "detail": "服务暂时不可用，请一分钟后再试。"})
 
     monkeypatch.setattr("civic.views.render", lambda *args, **kwargs: 1 / 0)
     client.raise_request_exception = False
@@ -237,19 +237,23 @@ def test_with_redis_down_pages_serve_comments_post_and_throttles_count_per_proce
     assert statuses == [200, 200, 200, 200, 429]
     assert cache.degraded
 
-    response = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "Redis 停了也能留言。"})
+    response = english(resident).post(
+        f"/topics/{topic.pk}/comments/", {"body": "Redis 停了也能留言。"}, format="multipart"
+    )
     assert response.status_code == 302
     assert Comment.objects.get(topic=topic).body == "Redis 停了也能留言。"
     # The posting limit too: two comments a minute, the third refused.
     settings.CIVIC_THROTTLES = {**settings.CIVIC_THROTTLES, "comment": "2/min"}
-    second = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "第二条。"})
-    third = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "第三条。"})
+    second = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "第二条。"}, format="multipart")
+    third = english(resident).post(f"/topics/{topic.pk}/comments/", {"body": "第三条。"}, format="multipart")
     assert (second.status_code, third.status_code) == (302, 429)
     # A step change hands its notice to the dead broker once committed: the request succeeds,
     # and the notice waits in the database for the dispatcher.
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
-        response = english(staff).post(f"/topics/{topic.pk}/advance/", {"to": "review", "from": "collect"})
+        response = english(staff).post(
+            f"/topics/{topic.pk}/advance/", {"to": "review", "from": "collect"}, format="multipart"
+        )
     assert response.status_code == 302
     assert time.monotonic() - started < 5, "a dead broker may not stall the request"
     topic.refresh_from_db()

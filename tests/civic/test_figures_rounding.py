@@ -11,10 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from civic import charts as dashboard_charts
 from civic import dashboard_tables
-from core import figures
-from surveys import charts as survey_charts
+from core import charts, figures
 
 
 @pytest.mark.parametrize(
@@ -52,7 +50,7 @@ def test_a_survey_chart_and_its_table_write_one_figure():
             Context({"value": 31.25, "m": 3.125})
         )
         assert table == "31.3|31.3%|3.13"
-        chart = survey_charts.bar_chart([("主街", 31.25, survey_charts.percent_text(31.25))], title="t")
+        chart = charts.bar_chart([("主街", 31.25, charts.percent_text(31.25))], title="t")
         assert ">31.3%</text>" in chart
 
 
@@ -98,9 +96,9 @@ def test_an_evaluation_total_reads_the_same_in_chart_and_table_and_exports_exact
 
 def test_chart_labels_drop_only_a_trailing_zero():
     with translation.override("en"):
-        assert dashboard_charts.percent_text(50) == "50%"
-        assert dashboard_charts.percent_text(31.25) == "31.3%"
-        assert dashboard_charts.number_text(76.75) == "76.8"
+        assert charts.percent_text(50) == "50%"
+        assert charts.percent_text(31.25) == "31.3%"
+        assert charts.number_text(76.75) == "76.8"
 
 
 @pytest.mark.django_db

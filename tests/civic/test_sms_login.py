@@ -114,7 +114,8 @@ def test_wrong_code_is_400_and_the_sixth_try_is_429(api_client, _sms_files):
     for _left in (4, 3, 2, 1, 0):
         response = api_client.post(LOGIN_URL, {"phone": "13900000006", "code": wrong}, format="json")
         assert response.status_code == 400
-        assert "wrong" in str(response.json()["code"]).lower() or response.json()["code"]
+        assert "wrong" in str(response.json()["fields"]["code"]).lower() or response.json()["fields"]["code"]
+        assert response.json()["code"] == "invalid"
     sixth = api_client.post(LOGIN_URL, {"phone": "13900000006", "code": code}, format="json")
     assert sixth.status_code == 429 and sixth.json()["detail"]
     assert SmsCode.objects.get().attempts == 5 and SmsCode.objects.get().used_at is None
@@ -128,7 +129,7 @@ def test_expired_code_is_400(api_client, _sms_files, time_machine):
     response = api_client.post(
         LOGIN_URL, {"phone": "13900000007", "code": code}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert response.status_code == 400 and "expired" in str(response.json()["code"])
+    assert response.status_code == 400 and "expired" in str(response.json()["fields"]["code"])
     assert "token" not in response.json()
 
 

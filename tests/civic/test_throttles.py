@@ -75,7 +75,7 @@ def test_the_eleventh_comment_in_a_minute_gets_429_json_in_the_api(clock, topic,
     assert [api_comment(resident, topic, f"意见 {n}").status_code for n in range(10)] == [201] * 10
     refused = api_comment(resident, topic, "第十一条")
     assert refused.status_code == 429
-    assert refused.json() == {"detail": f"{TOO_FAST} 60 seconds."}
+    assert refused.json() == {"code": "throttled", "detail": f"{TOO_FAST} 60 seconds."}
     assert refused["Retry-After"] == "60"
     assert Comment.objects.filter(topic=topic).count() == 10
 

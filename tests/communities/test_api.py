@@ -694,13 +694,20 @@ def test_unknown_endpoint_with_a_newline_is_a_json_404(api_client):
     assert response.status_code == 404 and response.json()["detail"]
 
 
-def test_too_many_files_is_a_json_400(api_client, resident, settings):
-    """Found by fuzzing: Django's guard on the number of files answered an HTML page."""
+def test_too_many_files_is_a_json_400(api_client, staff, settings):
+    """Found by fuzzing: Django's guard on the number of files answered an HTML page. (Only the
+    operations that upload files take multipart: announcements here.)"""
     count = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
     files = {f"file{n}": SimpleUploadedFile(f"{n}.txt", b"x") for n in range(count)}
-    response = token_client(api_client, resident).post(f"{API}residencies/", files, format="multipart")
+    response = token_client(api_client, staff).post(f"{API}announcements/", files, format="multipart")
     assert response.status_code == 400
+    assert response.json()["code"] == "too_many_files"
     assert str(settings.DATA_UPLOAD_MAX_NUMBER_FILES) in response.json()["detail"]
+
+
+def test_a_form_body_is_refused_where_no_file_is_uploaded(api_client, resident):
+    response = token_client(api_client, resident).post(f"{API}residencies/", {"community": 1}, format="multipart")
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
 
 
 def test_unknown_endpoint_is_a_json_404_for_a_browser_session_post_too(resident):

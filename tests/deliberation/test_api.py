@@ -357,6 +357,18 @@ def test_meeting_input_is_checked(flow, world):
     assert not Meeting.objects.exists()
 
 
+def test_a_topic_twice_on_a_new_meetings_agenda_is_a_field_error(flow, world):
+    """Issue 15: it answered 409 with empty `blockers`; it is bad input, named on its field."""
+    topic = flow.at(Step.REVIEW)
+    data = {"community": world.community.pk, "starts_at": later(10), "location": "议事厅", "agenda": [topic.pk] * 2}
+    response = as_user(world.staff).post(f"{API}meetings/", data, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and body["detail"]
+    assert body["agenda"] == body["fields"]["agenda"] and body["agenda"]
+    assert not Meeting.objects.exists()
+
+
 def test_residents_take_and_give_back_gallery_seats(flow, world):
     meeting = flow.meeting(observer_seats=1)
     url = f"{API}meetings/{meeting.pk}/observers/"
@@ -364,7 +376,7 @@ def test_residents_take_and_give_back_gallery_seats(flow, world):
     assert first.status_code == 201 and first.json()["seats_left"] == 0
     assert as_user(world.resident).post(url).status_code == 200
     full = as_user(world.author).post(url)
-    assert full.status_code == 409 and set(full.json()) == {"detail", "blockers"}
+    assert full.status_code == 409 and set(full.json()) == {"code", "detail", "blockers"}
     assert as_user(world.outsider).post(url).status_code == 403
     assert as_user(None).post(url).status_code == 401
     assert as_user(world.resident).delete(url).status_code == 204

@@ -153,7 +153,7 @@ def test_ready_made_participation_survey(city):
     questions = list(survey.questions.all())
     assert [q.key for q in questions] == ["activities_last_year", "knowledge_satisfaction", "taking_part_satisfaction"]
     assert [q.kind for q in questions] == ["single", "scale", "scale"]
-    assert list(questions[0].choices.values_list("value", flat=True)) == ["0", "1", "2-3", "4-6", "7+"]
+    assert list(questions[0].choices.values_list("value", flat=True)) == ["0", "1", "2-3", "4-6", "7-or-more"]
     with pytest.raises(ValidationError):
         services.survey_launch_ready_made(
             actor=city.admin, kind="mood", scope="city", closes_at=timezone.now() + datetime.timedelta(days=9)
@@ -258,3 +258,15 @@ def test_evaluator_computes_scores_and_publishes_in_the_admin(city, client, meas
     assert "后台评估" in client.get("/admin/surveys/evaluationround/").content.decode()
     client.force_login(city.far_staff)
     assert "后台评估" not in client.get("/admin/surveys/evaluationround/").content.decode()
+
+
+def test_every_ready_made_choice_value_fits_its_own_slug_field():
+    """Issue 15: the participation survey's `7+` broke the pattern the schema gives a choice's value."""
+    from django.core.validators import validate_slug
+
+    from surveys import ready_made
+
+    for definition in ready_made.DEFINITIONS.values():
+        for question in definition.questions:
+            for value, _label in question.choices:
+                validate_slug(value)

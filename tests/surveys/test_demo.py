@@ -10,6 +10,7 @@ from django.db import transaction
 from communities.permissions import can
 from surveys import ready_made, selectors, services
 from surveys.models import Attendance, EvaluationRound, Participation, ReadyMade, Survey
+from tests.surveys.figures import surveys_figures
 
 User = get_user_model()
 
@@ -32,7 +33,7 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def figures(demo, db):
-    return selectors.dashboard_figures()
+    return surveys_figures()
 
 
 def test_the_step_reports_what_it_created(demo):
@@ -71,7 +72,7 @@ def test_reported_activities_come_from_attendance(demo, db):
     for user_id in respondents:
         bucket = ready_made.activity_bucket(attended.get(user_id, 0))
         buckets[bucket] = buckets.get(bucket, 0) + 1
-    reported = selectors.information_satisfaction()["reported_activities"]["buckets"]
+    reported = surveys_figures()["information_satisfaction"]["reported_activities"]["buckets"]
     assert reported == {value: buckets.get(value, 0) for value in ready_made.ACTIVITY_BUCKET_VALUES}
 
 

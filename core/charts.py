@@ -1,5 +1,5 @@
-"""Charts drawn on the server as SVG for the officials' dashboards: bars, stacked bars and a
-funnel. No script and no internet; legible on a projector (large type, strong contrast) and
+"""Charts drawn on the server as SVG, the portal's one chart module (the officials' dashboards,
+survey results, evaluation reports): bars, stacked bars and a funnel. No script and no internet; legible on a projector (large type, strong contrast) and
 on paper (dark ink, every number written out, segments told apart by lightness and by their
 printed values, not by colour alone).
 
@@ -30,6 +30,8 @@ SEQUENCE = ("#f2d4cf", "#d9988c", "#b85a4d", "#8f1d1d", "#4f0c0c")
 DIVERGING = ("#8f1d1d", "#d9988c", "#e4e0da", "#8fb0d6", "#1d4f91")
 DARK_FILLS = {"#b85a4d", "#8f1d1d", "#4f0c0c", "#1d4f91"}
 
+# One counter for every chart the process draws, whichever page or app asks: two charts on one
+# page never share an id (their titles are referenced by id).
 _ids = itertools.count(1)
 
 
@@ -91,10 +93,11 @@ def _svg(body, *, title, description, height):
 def bar_chart(bars, *, title, description="", max_value=None, marker_label=""):
     """Horizontal bars, each with its label above and its value written after it.
 
-    A bar's `marker` draws a tick (e.g. the time limit a median is compared with); the
+    `bars` are Bar or (label, value or None, text shown after the bar) tuples. A bar's
+    `marker` draws a tick (e.g. the time limit a median is compared with); the
     `marker_label` names it in a key under the bars.
     """
-    bars = list(bars)
+    bars = [bar if isinstance(bar, Bar) else Bar(*bar) for bar in bars]
     values = [b.value for b in bars if b.value is not None] + [b.marker for b in bars if b.marker is not None]
     top = float(max_value or max(values, default=0) or 1)
     track = WIDTH - 88
