@@ -369,3 +369,16 @@ def test_the_meeting_admin_sets_the_online_link_and_attaches_papers(client, flow
     meeting.refresh_from_db()
     assert meeting.online_link == "https://meeting.tencent.com/dm/abc"
     assert meeting.materials.get().file_type == "application/pdf"
+
+
+def test_anonymous_visitors_see_new_papers_and_postings_on_the_next_visit(client, flow, world, media):
+    meeting = flow.meeting()
+    assert "议程与预算" not in client.get(f"/meetings/{meeting.pk}/").content.decode()
+    materials.material_add(
+        actor=world.staff, meeting=meeting, title="议程与预算", file=SimpleUploadedFile("a.pdf", PDF)
+    )
+    assert "议程与预算" in client.get(f"/meetings/{meeting.pk}/").content.decode()
+    postings.posting_record(actor=world.staff, meeting=meeting, place="北门公示栏", posted_at=flow.now)
+    assert "北门公示栏" in client.get(f"/meetings/{meeting.pk}/").content.decode()
+    materials.meeting_online_link_set(actor=world.staff, meeting=meeting, online_link="https://live.example.cn/9")
+    assert "https://live.example.cn/9" in client.get(f"/meetings/{meeting.pk}/").content.decode()
