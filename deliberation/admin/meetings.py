@@ -342,7 +342,16 @@ class MeetingAdmin(ServiceAdmin):
             gettext("Record that the notice was posted"),
         )
 
+    @staticmethod
+    def _as_stored(obj):
+        """The meeting as saved: a form validating a typed date writes it onto `obj`, and the
+        page shown again after a refusal must lay out the fields it was built with."""
+        if obj is None or obj.pk is None:
+            return obj
+        return Meeting.objects.filter(pk=obj.pk).first() or obj
+
     def get_fields(self, request, obj=None):
+        obj = self._as_stored(obj)
         if obj is None:
             return ["community", "starts_at", "location", "online_link", "observer_seats", "recorded_late"]
         fields = [
@@ -362,6 +371,7 @@ class MeetingAdmin(ServiceAdmin):
         return [*fields, "minutes", "cancel_reason"]
 
     def get_readonly_fields(self, request, obj=None):
+        obj = self._as_stored(obj)
         if obj is None:
             return []
         readonly = ["community", "status", "is_deliberation_day", "notice_state", "quorum", "print_kit"]
