@@ -230,6 +230,10 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "civic@localhost")
 
 NOTICE_LEAD_DAYS = int(os.environ.get("NOTICE_LEAD_DAYS", "5"))
+# The day-before reminder of a meeting (hours before it), and the nudge before a survey
+# closes, a rating window ends or a publicity period ends (deliberation/reminders.py).
+MEETING_REMINDER_HOURS = int(os.environ.get("MEETING_REMINDER_HOURS", "24"))
+NOTICE_NUDGE_HOURS = int(os.environ.get("NOTICE_NUDGE_HOURS", "48"))
 # Notices: how often the dispatcher runs, how long a hand-off to the broker or a send to a
 # provider may take before it is tried again, and the back-off between failed attempts.
 NOTICE_DISPATCH_INTERVAL = float(os.environ.get("NOTICE_DISPATCH_INTERVAL", "60"))
@@ -319,6 +323,17 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": max(NOTICE_DISPATCH_INTERVAL - 5, 1)},
     },
     "notifications-daily": {"task": "notifications.plan_daily", "schedule": 3600.0},
+    # Reminders and nudges whose time has come: keyed notices, so a second beat adds nothing.
+    "deliberation-reminders": {
+        "task": "deliberation.tasks.plan_reminders",
+        "schedule": NOTICE_DISPATCH_INTERVAL,
+        "options": {"expires": max(NOTICE_DISPATCH_INTERVAL - 5, 1)},
+    },
+    "surveys-nudges": {
+        "task": "surveys.tasks.plan_nudges",
+        "schedule": NOTICE_DISPATCH_INTERVAL,
+        "options": {"expires": max(NOTICE_DISPATCH_INTERVAL - 5, 1)},
+    },
     # Recomputes the city's and each district's dashboard before its cached figures go stale;
     # a view computed by another beat or worker moments ago is skipped.
     # Tokens idle past API_TOKEN_IDLE_DAYS no longer authenticate; this deletes their rows.

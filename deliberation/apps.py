@@ -14,6 +14,8 @@ STAFF_ADD = (
     "progressreport",
     "objection",
     "councilrules",
+    "meetingmaterial",
+    "posting",
 )
 STAFF_CHANGE = (*STAFF_ADD, "comment", "commentreport", "observerregistration")
 READABLE = (*STAFF_CHANGE, "ballot", "rating", "trailentry")
@@ -34,11 +36,12 @@ class DeliberationConfig(AppConfig):
     def ready(self):
         from communities.roles import OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import dashboard, notices, page_scopes, permissions
+        from . import dashboard, notices, page_scopes, permissions, reminders
         from .models import TrailEntry
 
         permissions.register()
         notices.register()
+        reminders.register()
         page_scopes.register()
         dashboard.register()
         post_save.connect(_trail_appended, sender=TrailEntry, dispatch_uid="deliberation.topic_page_changed")

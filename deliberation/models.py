@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communities.models import Body, Community
-from core.uploads import PHOTOS_AND_PDF, FileCheck
+from core.uploads import DOCUMENTS_AND_PHOTOS, PHOTOS_AND_PDF, FileCheck
 
 from . import clock
 from .workflow import STEP_NUMBER, Outcome, Step
@@ -312,6 +312,13 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     moved_at = models.DateTimeField(_("last moved at"), null=True, blank=True)
+    # Where people who cannot come follow the meeting: Tencent Meeting, a livestream...
+    online_link = models.URLField(
+        _("online link"),
+        max_length=500,
+        blank=True,
+        help_text=_("A Tencent Meeting invitation or a livestream address, for those who follow from home."),
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -344,6 +351,45 @@ class Meeting(models.Model):
     @property
     def has_started(self):
         return self.starts_at <= clock.now()
+
+
+def _meeting_material_upload_to(instance, filename):
+    # Never the uploader's file name in a path: it is kept for display only.
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"deliberation/materials/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class MeetingMaterial(models.Model):
+    """A paper for a meeting (agenda papers, a plan, a budget), public on the meeting page."""
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="materials", verbose_name=_("meeting"))
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("file"), upload_to=_meeting_material_upload_to, validators=[FileCheck(DOCUMENTS_AND_PHOTOS.name)]
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_type = models.CharField(_("file type"), max_length=100, blank=True)
+    file_size = models.PositiveIntegerField(_("file size (bytes)"), null=True, blank=True)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("added by")
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meeting material")
+        verbose_name_plural = _("meeting materials")
+        ordering = ["meeting", "added_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"/meetings/materials/{self.pk}/"
+
+    @property
+    def community(self):
+        return self.meeting.community
 
 
 class AgendaItem(models.Model):
@@ -701,6 +747,23 @@ class Rating(models.Model):
         ]
 
 
+class PublicityRead(models.Model):
+    """A verified resident opened a topic's page while its resolution was published: the
+    nudge before the publicity ends is for those who have not."""
+
+    topic = models.ForeignKey(Topic, models.CASCADE, related_name="+", verbose_name=_("topic"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("resident"))
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("publicity read")
+        verbose_name_plural = _("publicity reads")
+        constraints = [models.UniqueConstraint(fields=["topic", "user"], name="publicity_read_once")]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.topic_id}"
+
+
 class TrailKind(models.TextChoices):
     RAISED = "raised", _("Topic raised")
     EDITED = "edited", _("Topic edited")
@@ -723,6 +786,7 @@ class TrailKind(models.TextChoices):
     TASK = "task", _("Task planned")
     PROGRESS = "progress", _("Progress reported")
     RATING = "rating", _("Outcome rated")
+    POSTED = "posted", _("Posted on the bulletin board")
 
 
 class TrailRefused(Exception):
@@ -791,3 +855,63 @@ class TrailEntry(models.Model):
             actor_id=self.actor_id,
             data=self.data,
         )
+
+
+def _posting_upload_to(instance, filename):
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"deliberation/postings/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Posting(models.Model):
+    """Staff put a printed notice up on a bulletin board (公示栏): where, when, a photo.
+
+    A meeting's notice or a topic's publicity poster; the record enters the trail of the topic
+    (of every topic on the meeting's agenda), so the paper on the wall is part of the record.
+    """
+
+    class Document(models.TextChoices):
+        MEETING_NOTICE = "meeting_notice", _("Meeting notice")
+        TOPIC_POSTER = "topic_poster", _("Publicity poster")
+
+    document = models.CharField(_("what was posted"), max_length=20, choices=Document.choices)
+    meeting = models.ForeignKey(
+        Meeting, models.PROTECT, null=True, blank=True, related_name="postings", verbose_name=_("meeting")
+    )
+    topic = models.ForeignKey(
+        Topic, models.PROTECT, null=True, blank=True, related_name="postings", verbose_name=_("topic")
+    )
+    place = models.CharField(_("where"), max_length=200)
+    posted_at = models.DateTimeField(_("posted at"))
+    photo = models.FileField(
+        _("photo"), upload_to=_posting_upload_to, blank=True, validators=[FileCheck(PHOTOS_AND_PDF.name)]
+    )
+    photo_name = models.CharField(_("file name"), max_length=200, blank=True)
+    photo_type = models.CharField(_("file type"), max_length=100, blank=True)
+    photo_size = models.PositiveIntegerField(_("file size (bytes)"), null=True, blank=True)
+    photo_sha256 = models.CharField(_("SHA-256 of the photo"), max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("bulletin-board posting")
+        verbose_name_plural = _("bulletin-board postings")
+        ordering = ["-posted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(document="meeting_notice", meeting__isnull=False, topic__isnull=True)
+                | Q(document="topic_poster", meeting__isnull=True, topic__isnull=False),
+                name="posting_names_its_document",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_document_display()} · {self.place}"
+
+    @property
+    def community(self):
+        return (self.meeting or self.topic).community
+
+    def photo_url(self):
+        return f"/postings/{self.pk}/photo/" if self.photo else ""

@@ -41,6 +41,8 @@ MEETING_CANCELLED = "deliberation.meeting_cancelled"
 STEP_CHANGED = "deliberation.step_changed"
 OBJECTION_ANSWERED = "deliberation.objection_answered"
 OVERDUE_DIGEST = "deliberation.overdue_digest"
+# Sent by deliberation.reminders; named here so a move or a cancellation withdraws it.
+MEETING_REMINDER = "deliberation.meeting_reminder"
 
 TELLING_KINDS = (MEETING_NOTICE, MEETING_CHANGED)
 MEETING_KINDS = (MEETING_NOTICE, MEETING_CHANGED, MEETING_CANCELLED)
@@ -231,6 +233,10 @@ def meeting_moved(meeting, *, previous_starts_at=None):
     notice_services.deliveries_withdraw(
         subject=meeting, kinds=TELLING_KINDS, reason="The meeting moved; a change notice went instead."
     )
+    # A reminder of the old date still queued for SMS or e-mail must not go out after the move.
+    notice_services.deliveries_withdraw(
+        subject=meeting, kinds=(MEETING_REMINDER,), reason="The meeting moved after its reminder was written."
+    )
     notice = notice_services.notice_schedule(
         kind=MEETING_CHANGED,
         subject=meeting,
@@ -280,6 +286,9 @@ def meeting_cancelled(meeting):
         return None
     notice_services.deliveries_withdraw(
         subject=meeting, kinds=TELLING_KINDS, reason="The meeting was cancelled; a cancellation notice went instead."
+    )
+    notice_services.deliveries_withdraw(
+        subject=meeting, kinds=(MEETING_REMINDER,), reason="The meeting was cancelled after its reminder was written."
     )
     notice = notice_services.notice_schedule(
         kind=MEETING_CANCELLED, subject=meeting, due_at=clock.now(), params={"starts_at": told.params.get("starts_at")}

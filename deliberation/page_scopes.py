@@ -4,7 +4,7 @@ appear on, so that a change to one of them renders those pages afresh.
 - A topic's page: every change to it appends to its trail (apps.py, scope "topic:<id>").
 - A meeting's page shows its agenda (the topics' titles, steps, outcomes, votes and
   resolutions), the council's attendance and quorum, the gallery's seats and the council
-  rules: all meeting pages of a community share the scope "meetings:<community id>", replaced
+  rules, its materials and where its notice was posted: all meeting pages of a community share the scope "meetings:<community id>", replaced
   whenever any of that is saved or deleted.
 - A community's page shows its council rules.
 """
@@ -15,7 +15,19 @@ from communities.models import Body, Membership, User
 from communities.page_scopes import community_scope
 from core.page_cache import pages_follow
 
-from .models import AgendaItem, Attendance, Ballot, CouncilRules, Meeting, ObserverRegistration, Topic, TrailEntry, Vote
+from .models import (
+    AgendaItem,
+    Attendance,
+    Ballot,
+    CouncilRules,
+    Meeting,
+    MeetingMaterial,
+    ObserverRegistration,
+    Posting,
+    Topic,
+    TrailEntry,
+    Vote,
+)
 
 
 def meetings_scope(community_id):
@@ -66,6 +78,11 @@ def _by_meeting(instance, update_fields):
     return _of_meeting(instance.meeting_id)
 
 
+def _posting(instance, update_fields):
+    """A meeting's page lists where its notice was posted (a poster's is on its topic's trail)."""
+    return _of_meeting(instance.meeting_id) if instance.meeting_id else []
+
+
 def _vote(instance, update_fields):
     meeting_ids = AgendaItem.objects.filter(pk=instance.agenda_item_id).values_list("meeting_id", flat=True)
     return [scope for meeting_id in meeting_ids for scope in _of_meeting(meeting_id)]
@@ -110,8 +127,9 @@ def _person(instance, update_fields):
 
 def register():
     pages_follow(Meeting, _meeting)
-    for model in (AgendaItem, Attendance, ObserverRegistration):
+    for model in (AgendaItem, Attendance, ObserverRegistration, MeetingMaterial):
         pages_follow(model, _by_meeting)
+    pages_follow(Posting, _posting)
     pages_follow(Vote, _vote)
     pages_follow(Ballot, _ballot)
     pages_follow(Topic, _topic)

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import services, trail
+from . import reminders, services, trail
 
 log = logging.getLogger(__name__)
 
@@ -27,3 +27,12 @@ def verify_trail():
     else:
         log.critical("Deliberation trail broken at %s", report.broken)
     return report.intact
+
+
+@shared_task(name="deliberation.tasks.plan_reminders")
+def plan_reminders():
+    """Every minute: the meeting reminders and the nudges whose time has come, once each."""
+    created = reminders.plan()
+    if created:
+        log.info("Planned %d reminders and nudges.", created)
+    return created

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import outreach_views, views
 
 urlpatterns = [
     path("communities/<int:community_id>/topics/", views.community_topics, name="community-topics"),
@@ -24,4 +24,14 @@ urlpatterns = [
     path("progress/<int:report_id>/attachment/", views.progress_attachment, name="progress-attachment"),
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:meeting_id>/gallery/", views.meeting_gallery, name="meeting-gallery"),
+    path("meetings/<int:meeting_id>.ics", outreach_views.meeting_ics, name="meeting-ics"),
+    path(
+        "communities/<int:community_id>/meetings.ics",
+        outreach_views.community_meetings_ics,
+        name="community-meetings-ics",
+    ),
+    path("meetings/<int:meeting_id>/notice.pdf", outreach_views.meeting_notice_pdf, name="meeting-notice-pdf"),
+    path("topics/<int:topic_id>/poster.pdf", outreach_views.topic_poster_pdf, name="topic-poster-pdf"),
+    path("meetings/materials/<int:material_id>/", outreach_views.material_file, name="meeting-material"),
+    path("postings/<int:posting_id>/photo/", outreach_views.posting_photo, name="posting-photo"),
 ]

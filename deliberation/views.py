@@ -27,7 +27,7 @@ from core.errors import Conflict, add_refusal, refusal_status, refusal_text
 from core.page_cache import anonymous_page_cache
 from core.pagination import other_parameters, page_or_404
 
-from . import clock, selectors, services
+from . import clock, reminders, selectors, services
 from .forms import (
     AnswerForm,
     CommentEditForm,
@@ -313,7 +313,10 @@ def _topic_page(request, topic, *, status=200, forms=None):
 
 @anonymous_page_cache(scope=lambda request, topic_id: f"topic:{topic_id}")
 def topic_detail(request, topic_id):
-    return _topic_page(request, _topic_or_404(topic_id))
+    topic = _topic_or_404(topic_id)
+    # Whoever opened a published resolution is not nudged to read it before publicity ends.
+    reminders.publicity_read(user=request.user, topic=topic)
+    return _topic_page(request, topic)
 
 
 def _refused(request, topic, exc):

@@ -21,9 +21,10 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from communities.roles import EVALUATORS_GROUP, OFFICIALS_GROUP, STAFF_GROUP, extend_group
 
-        from . import dashboard, permissions
+        from . import dashboard, nudges, permissions
 
         permissions.register()
+        nudges.register()
         dashboard.register()
         # Model-level access only: which rows and which changes are decided per object by
         # the predicates, and every change goes through the services.

@@ -23,6 +23,7 @@ from ._base import (
 from .council import CouncilRulesAdmin
 from .meetings import AgendaItemForm, AgendaItemInline, AttendanceInline, MeetingAdmin, MeetingForm
 from .moderation import CommentAdmin, CommentModerationForm, CommentReportAdmin, ObjectionAdmin
+from .print_kit import MeetingMaterialAdmin, PostingAdmin
 from .records import ObserverRegistrationAdmin, RatingAdmin, TrailEntryAdmin, VoteAdmin
 from .tasks import ProgressReportInline, TaskAdmin, TaskForm
 from .topics import (
@@ -36,6 +37,8 @@ from .topics import (
 )
 
 __all__ = [
+    "MeetingMaterialAdmin",
+    "PostingAdmin",
     "AgendaInline",
     "AgendaItemForm",
     "AgendaItemInline",

@@ -3,7 +3,10 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import models
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +16,7 @@ from communities.permissions import can
 from core.admin import run_service
 
 from .. import notices, selectors, services
-from ..models import AgendaItem, Attendance, Meeting, Topic
+from ..models import AgendaItem, Attendance, Meeting, MeetingMaterial, Topic
 from ..services.meetings import _agenda_open, _default_location, _voted
 from ..workflow import Step
 from ._base import ServiceAdmin, _plain_selects, _staff_communities
@@ -49,7 +52,11 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["community", "starts_at", "location", "observer_seats", "minutes"]
+        fields = ["community", "starts_at", "location", "online_link", "observer_seats", "minutes"]
+
+    def _get_validation_exclusions(self):
+        # meeting_online_link_set says what is wrong with a link (http(s) only), on its field.
+        return {*super()._get_validation_exclusions(), "online_link"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,6 +216,39 @@ class AttendanceInline(admin.TabularInline):
         return formset
 
 
+class MeetingMaterialForm(forms.ModelForm):
+    class Meta:
+        model = MeetingMaterial
+        fields = ["title", "file"]
+
+    def _get_validation_exclusions(self):
+        # material_add reads the file under the upload policy and says what is wrong, on its field.
+        return {*super()._get_validation_exclusions(), "file"}
+
+
+class MeetingMaterialInline(admin.TabularInline):
+    """Agenda papers: attached here through material_add; removed from Meeting materials."""
+
+    model = MeetingMaterial
+    form = MeetingMaterialForm
+    extra = 0
+    can_delete = False
+    fields = ["title", "file"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["title", "file"] if obj is None else []
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and obj.status == Meeting.Status.SCHEDULED and can(request.user, "meeting.manage", obj)
+
+    def has_change_permission(self, request, obj=None):
+        # A paper attached is a record; rows already saved are shown, not edited.
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
 @admin.register(Meeting)
 class MeetingAdmin(ServiceAdmin):
     change_rule = "meeting.manage"
@@ -219,7 +259,9 @@ class MeetingAdmin(ServiceAdmin):
     list_select_related = ["community"]
     date_hierarchy = "starts_at"
     # Attendance first: a vote saved with it is checked against the attendance being saved.
-    inlines = [AttendanceInline, AgendaItemInline]
+    inlines = [AttendanceInline, AgendaItemInline, MeetingMaterialInline]
+    # An online link typed without its scheme is read as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     class Media:
         css = {"all": ["deliberation/admin.css"]}
@@ -287,13 +329,37 @@ class MeetingAdmin(ServiceAdmin):
             ) % {"when": when, "mark": mark}
         return gettext("Due %(when)s%(mark)s.") % {"when": when, "mark": mark}
 
+    @admin.display(description=_("print kit"))
+    def print_kit(self, meeting):
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}?document=meeting_notice&amp;meeting={}">{}</a>',
+            reverse("meeting-notice-pdf", args=[meeting.pk]),
+            gettext("Print the notice (PDF)"),
+            reverse("meeting-ics", args=[meeting.pk]),
+            gettext("Calendar file (.ics)"),
+            reverse("admin:deliberation_posting_add"),
+            meeting.pk,
+            gettext("Record that the notice was posted"),
+        )
+
+    @staticmethod
+    def _as_stored(obj):
+        """The meeting as saved: a form validating a typed date writes it onto `obj`, and the
+        page shown again after a refusal must lay out the fields it was built with."""
+        if obj is None or obj.pk is None:
+            return obj
+        return Meeting.objects.filter(pk=obj.pk).first() or obj
+
     def get_fields(self, request, obj=None):
+        obj = self._as_stored(obj)
         if obj is None:
-            return ["community", "starts_at", "location", "observer_seats", "recorded_late"]
+            return ["community", "starts_at", "location", "online_link", "observer_seats", "recorded_late"]
         fields = [
             "community",
             "starts_at",
             "location",
+            "online_link",
+            "print_kit",
             "observer_seats",
             "status",
             "is_deliberation_day",
@@ -305,11 +371,14 @@ class MeetingAdmin(ServiceAdmin):
         return [*fields, "minutes", "cancel_reason"]
 
     def get_readonly_fields(self, request, obj=None):
+        obj = self._as_stored(obj)
         if obj is None:
             return []
-        readonly = ["community", "status", "is_deliberation_day", "notice_state", "quorum"]
+        readonly = ["community", "status", "is_deliberation_day", "notice_state", "quorum", "print_kit"]
         if obj.status != Meeting.Status.SCHEDULED or obj.has_started:
             readonly += ["starts_at", "location", "observer_seats", "cancel_reason"]
+        if obj.status == Meeting.Status.CANCELLED:
+            readonly += ["online_link"]
         if not obj.has_started or obj.status == Meeting.Status.CANCELLED:
             readonly += ["minutes"]
         return readonly
@@ -359,6 +428,12 @@ class MeetingAdmin(ServiceAdmin):
                     recorded_late=bool(data.get("recorded_late")),
                 )
             )
+            if data.get("online_link"):
+                run_service(
+                    lambda: services.meeting_online_link_set(
+                        actor=request.user, meeting=created, online_link=data["online_link"]
+                    )
+                )
             obj.pk = created.pk
             obj.starts_at, obj.recorded_late, obj.status = created.starts_at, created.recorded_late, created.status
             obj._state.adding = False
@@ -367,6 +442,12 @@ class MeetingAdmin(ServiceAdmin):
         if data.get("cancel_reason"):
             run_service(lambda: services.meeting_cancel(actor=request.user, meeting=obj, reason=data["cancel_reason"]))
             return
+        if "online_link" in form.changed_data:
+            run_service(
+                lambda: services.meeting_online_link_set(
+                    actor=request.user, meeting=obj, online_link=data.get("online_link") or ""
+                )
+            )
         moved = {f: data[f] for f in ("starts_at", "location", "observer_seats") if f in form.changed_data}
         if moved:
             run_service(lambda: services.meeting_move(actor=request.user, meeting=obj, **moved))
@@ -427,3 +508,17 @@ class MeetingAdmin(ServiceAdmin):
         entries = {f.cleaned_data["member"]: f.cleaned_data["status"] for f in forms_ if f.cleaned_data.get("member")}
         if entries:
             run_service(lambda: services.attendance_record(actor=request.user, meeting=meeting, entries=entries))
+
+    def save_meetingmaterial_row(self, request, meeting, forms_):
+        for form in forms_:
+            if form.instance.pk:
+                continue
+            run_service(
+                lambda f=form: services.material_add(
+                    actor=request.user,
+                    meeting=meeting,
+                    title=f.cleaned_data.get("title", ""),
+                    file=f.cleaned_data.get("file"),
+                ),
+                row=form,
+            )

@@ -18,6 +18,7 @@ One module per sub-domain; every public name is re-exported here, so
 from .comments import comment_edit, comment_hide, comment_moderate, comment_post, comment_report
 from .council import DAY_FIELDS, RULE_FIELDS, council_rules_update, deliberation_days_ensure
 from .gallery import CHECK_IN_OPENS, observer_cancel, observer_check_in, observer_register
+from .materials import material_add, material_remove, meeting_online_link_set
 from .meetings import (
     agenda_add,
     agenda_move,
@@ -28,6 +29,7 @@ from .meetings import (
     meeting_schedule,
 )
 from .objections import objection_answer, objection_lodge
+from .postings import posting_record
 from .ratings import rating_give
 from .supports import support_give, support_withdraw
 from .tasks import progress_report, task_create
@@ -35,6 +37,10 @@ from .topics import topic_advance, topic_raise, topic_update, topic_withdraw
 from .votes import attendance_record, vote_record
 
 __all__ = [
+    "material_add",
+    "material_remove",
+    "meeting_online_link_set",
+    "posting_record",
     "CHECK_IN_OPENS",
     "DAY_FIELDS",
     "RULE_FIELDS",
