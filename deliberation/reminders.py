@@ -264,7 +264,7 @@ def register():
             recipients=reminder_recipients,
             content=reminder_content,
             is_current=_reminder_holds,
-            community=lambda meeting: meeting.community,
+            community_key=lambda meeting: meeting.community_id,
             subject_key="meeting",
         )
     )
@@ -276,7 +276,7 @@ def register():
             recipients=rating_recipients,
             content=rating_content,
             is_current=_rating_holds,
-            community=lambda topic: topic.community,
+            community_key=lambda topic: topic.community_id,
             subject_key="topic",
         )
     )
@@ -288,7 +288,7 @@ def register():
             recipients=publicity_recipients,
             content=publicity_content,
             is_current=_publicity_holds,
-            community=lambda topic: topic.community,
+            community_key=lambda topic: topic.community_id,
             subject_key="topic",
         )
     )

@@ -84,7 +84,7 @@ def plan(*, now=None):
             due_at=now,
             params={"closes_at": survey.closes_at.isoformat()},
             key=key,
-            community=survey.community,
+            community_key=survey.community_id,
         )
         created += 1
     return created
