@@ -288,7 +288,7 @@ def test_role_badges_mark_who_really_holds_a_role(community, admin_user, topic, 
     page = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("topic-detail", args=[topic.pk])).content.decode()
 
     def head(name):
-        start = page.index(f">{name}</strong>")
+        start = page.index(f">{name}</h3>")  # each comment's author is its heading
         return page[start : page.index("</header>", start)]
 
     assert '<span class="tag tag--role">committee staff</span>' in head("王主任")
