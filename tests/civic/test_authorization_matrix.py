@@ -43,7 +43,7 @@ from communities.models import (
 )
 from deliberation import clock
 from deliberation import services as deliberation
-from deliberation.models import ObserverRegistration, TopicCategory, TrailEntry, Vote
+from deliberation.models import MeetingMaterial, ObserverRegistration, Posting, TopicCategory, TrailEntry, Vote
 from deliberation.workflow import Step
 from information import services as information
 from information.models import ServiceCategory
@@ -165,6 +165,17 @@ def _deliberation(w):
         )
     w.queued = _raise_to_resolve(w.author, w.staff, w.upcoming, now - day, title="增设充电桩")
     deliberation.observer_register(actor=w.resident2, meeting=w.upcoming)
+    # Its agenda paper and the record that its notice went up on the board.
+    w.material = MeetingMaterial.objects.create(
+        meeting=w.upcoming, title="议程材料", file="deliberation/materials/agenda.pdf", added_by=w.staff
+    )
+    w.posting = Posting.objects.create(
+        meeting=w.upcoming,
+        document=Posting.Document.MEETING_NOTICE,
+        place="一号楼大厅公示栏",
+        posted_at=now,
+        recorded_by=w.staff,
+    )
     # A meeting under way: attendance taken, one topic waiting for its vote.
     with _at(now - 20 * day):
         w.held = deliberation.meeting_schedule(
@@ -888,6 +899,8 @@ ADMIN_TARGETS = {
     "deliberation.ObserverRegistration": lambda w: ObserverRegistration.objects.get(user=w.resident2),
     "deliberation.TrailEntry": lambda w: TrailEntry.objects.filter(topic=w.collecting).first(),
     "deliberation.CouncilRules": lambda w: w.rules,
+    "deliberation.MeetingMaterial": lambda w: w.material,
+    "deliberation.Posting": lambda w: w.posting,
     "surveys.Survey": lambda w: w.survey,
     "surveys.Response": lambda w: w.text_answer.response,
     "surveys.Answer": lambda w: w.text_answer,
