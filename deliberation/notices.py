@@ -28,7 +28,7 @@ from notifications import links
 from notifications import selectors as notice_selectors
 from notifications import services as notice_services
 from notifications.models import Notice
-from notifications.registry import EMAIL, IN_APP, Content, Daily, Followable, NoticeKind, registry
+from notifications.registry import EMAIL, IN_APP, Content, Daily, Followable, NoticeKind, moment_words, registry
 from notifications.sms import fit
 
 from . import clock
@@ -50,15 +50,6 @@ MEETING_KINDS = (MEETING_NOTICE, MEETING_CHANGED, MEETING_CANCELLED)
 
 def link(obj):
     return links.absolute(obj.get_absolute_url())
-
-
-def _when(moment):
-    local = timezone.localtime(moment)
-    return {
-        "date": formats.date_format(local, "DATE_FORMAT"),
-        "time": formats.time_format(local, "H:i"),
-        "short": f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {formats.time_format(local, 'H:i')}",
-    }
 
 
 # Meetings: who hears, and what they read
@@ -106,7 +97,7 @@ def _gallery_line(meeting):
 
 
 def _meeting_body(meeting, opening):
-    when = _when(meeting.starts_at)
+    when = moment_words(meeting.starts_at)
     lines = [
         opening,
         _("When: %(date)s, %(time)s") % when,
@@ -121,7 +112,7 @@ def _meeting_body(meeting, opening):
 
 
 def meeting_notice_content(meeting, notice):
-    when = _when(meeting.starts_at)
+    when = moment_words(meeting.starts_at)
     if notice.short_notice:
         title = _("Short notice: council meeting on %(date)s") % when
     else:
@@ -143,7 +134,7 @@ def meeting_notice_content(meeting, notice):
 
 
 def meeting_changed_content(meeting, notice):
-    when = _when(meeting.starts_at)
+    when = moment_words(meeting.starts_at)
     previous = parse_datetime(notice.params.get("previous_starts_at") or "")
     if notice.params.get("agenda_changed"):
         opening = _("The agenda of the council meeting of %(community)s on %(date)s at %(time)s has changed.") % {
@@ -156,7 +147,7 @@ def meeting_changed_content(meeting, notice):
             **when,
         }
     if previous is not None and previous != meeting.starts_at:
-        opening += " " + _("It was set for %(date)s, %(time)s.") % _when(previous)
+        opening += " " + _("It was set for %(date)s, %(time)s.") % moment_words(previous)
     if notice.params.get("previous_location") and notice.params["previous_location"] != meeting.location:
         opening += " " + _("It moves from %(old)s to %(new)s.") % {
             "old": notice.params["previous_location"],
@@ -175,7 +166,7 @@ def meeting_changed_content(meeting, notice):
 
 def meeting_cancelled_content(meeting, notice):
     told = parse_datetime(notice.params.get("starts_at") or "") or meeting.starts_at
-    when = _when(told)
+    when = moment_words(told)
     lines = [
         _("The council meeting of %(community)s on %(date)s at %(time)s is cancelled.")
         % {"community": meeting.community.name, **when}

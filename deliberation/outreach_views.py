@@ -9,26 +9,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from communities.models import Community
-from communities.services import community_get
 from core import uploads
 
-from . import calendars, clock, printing, selectors
-from .models import Meeting, MeetingMaterial, Posting, Topic
-
-
-def _meeting_or_404(meeting_id):
-    try:
-        return selectors.meeting_get(meeting_id)
-    except Meeting.DoesNotExist as exc:
-        raise Http404(_("There is no such meeting.")) from exc
-
-
-def _topic_or_404(topic_id):
-    try:
-        return selectors.topic_get(topic_id)
-    except Topic.DoesNotExist as exc:
-        raise Http404(_("There is no such topic.")) from exc
+from . import calendars, clock, printing
+from .models import MeetingMaterial, Posting
+from .views import _community_or_404, _meeting_or_404, _topic_or_404
 
 
 def _calendar_response(body, filename):
@@ -50,10 +35,7 @@ def meeting_ics(request, meeting_id):
 
 
 def community_meetings_ics(request, community_id):
-    try:
-        community = community_get(community_id)
-    except Community.DoesNotExist as exc:
-        raise Http404(_("There is no such community.")) from exc
+    community = _community_or_404(community_id)
     return _calendar_response(calendars.community_ics(community, clock.now()), f"community-{community.pk}-meetings.ics")
 
 

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,8 +32,7 @@ from django.utils.translation import gettext_lazy
 from communities.models import BodyKind, Membership, Residency
 from notifications import links
 from notifications import services as notice_services
-from notifications.models import Notice
-from notifications.registry import Content, NoticeKind, registry
+from notifications.registry import Content, NoticeKind, moment_words, registry
 from notifications.sms import fit
 
 from . import clock
@@ -47,19 +46,6 @@ PUBLICITY_NUDGE = "deliberation.publicity_nudge"
 
 def _hours(name):
     return datetime.timedelta(hours=getattr(settings, name))
-
-
-def _when(moment):
-    local = timezone.localtime(moment)
-    return {
-        "date": formats.date_format(local, "DATE_FORMAT"),
-        "time": formats.time_format(local, "H:i"),
-        "short": f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {formats.time_format(local, 'H:i')}",
-    }
-
-
-def _key(subject, moment):
-    return f"{subject.pk}:{moment.astimezone(datetime.UTC).isoformat()}"
 
 
 def _speaks_of(notice, field):
@@ -84,7 +70,7 @@ def _reminder_holds(meeting, notice):
 
 
 def reminder_content(meeting, notice):
-    when = _when(meeting.starts_at)
+    when = moment_words(meeting.starts_at)
     url = links.absolute(meeting.get_absolute_url())
     lines = [
         _("A reminder: the deliberation council of %(community)s meets on %(date)s at %(time)s.")
@@ -132,12 +118,9 @@ def meeting_reminders_plan(now):
 
 
 def _schedule_once(kind, subject, moment, now, *, params):
-    key = _key(subject, moment)
-    if Notice.objects.filter(kind=kind, key=key).exists():
-        return 0
-    # The key holds it to once even when two beats got here together.
-    notice_services.notice_schedule(kind=kind, subject=subject, due_at=now, params=params, key=key)
-    return 1
+    return int(
+        notice_services.notice_schedule_once(kind=kind, subject=subject, moment=moment, due_at=now, params=params)
+    )
 
 
 # Nudges before a topic's window closes
@@ -150,16 +133,19 @@ def rating_recipients(topic, notice):
     return get_user_model().objects.filter(pk__in=_verified_residents(topic.community_id)).exclude(pk__in=rated)
 
 
-def _rating_holds(topic, notice):
-    return (
-        topic.step == Step.EVALUATE
-        and _speaks_of(notice, "ends_at") == topic.evaluation_ends_at
-        and topic.evaluation_ends_at > timezone.now()
-    )
+def _window_holds(step, field):
+    """A nudge before a window ends still holds while the topic is in that step and the
+    window ends when the nudge said, in the future."""
+
+    def holds(topic, notice):
+        ends = getattr(topic, field)
+        return topic.step == step and _speaks_of(notice, "ends_at") == ends and ends > timezone.now()
+
+    return holds
 
 
 def rating_content(topic, notice):
-    ends = _when(topic.evaluation_ends_at)
+    ends = moment_words(topic.evaluation_ends_at)
     url = links.absolute(topic.get_absolute_url())
     return Content(
         title=_("Rate “%(title)s” by %(date)s") % {"title": topic.title, **ends},
@@ -188,16 +174,8 @@ def publicity_recipients(topic, notice):
     )
 
 
-def _publicity_holds(topic, notice):
-    return (
-        topic.step == Step.PUBLICIZE
-        and _speaks_of(notice, "ends_at") == topic.publicity_ends_at
-        and topic.publicity_ends_at > timezone.now()
-    )
-
-
 def publicity_content(topic, notice):
-    ends = _when(topic.publicity_ends_at)
+    ends = moment_words(topic.publicity_ends_at)
     url = links.absolute(topic.get_absolute_url())
     return Content(
         title=_("Publicity of “%(title)s” ends %(date)s") % {"title": topic.title, **ends},
@@ -215,25 +193,21 @@ def publicity_content(topic, notice):
     )
 
 
+# The windows a nudge comes before: its kind, the step the topic is in, the field its end is in.
+WINDOWS = (
+    (RATING_NUDGE, Step.EVALUATE, "evaluation_ends_at"),
+    (PUBLICITY_NUDGE, Step.PUBLICIZE, "publicity_ends_at"),
+)
+
+
 def topic_nudges_plan(now):
     lead = _hours("NOTICE_NUDGE_HOURS")
     created = 0
-    for topic in Topic.objects.filter(
-        step=Step.EVALUATE, evaluation_ends_at__gt=now, evaluation_ends_at__lte=now + lead
-    ).select_related("community"):
-        created += _schedule_once(
-            RATING_NUDGE, topic, topic.evaluation_ends_at, now, params={"ends_at": topic.evaluation_ends_at.isoformat()}
-        )
-    for topic in Topic.objects.filter(
-        step=Step.PUBLICIZE, publicity_ends_at__gt=now, publicity_ends_at__lte=now + lead
-    ).select_related("community"):
-        created += _schedule_once(
-            PUBLICITY_NUDGE,
-            topic,
-            topic.publicity_ends_at,
-            now,
-            params={"ends_at": topic.publicity_ends_at.isoformat()},
-        )
+    for kind, step, field in WINDOWS:
+        window = {f"{field}__gt": now, f"{field}__lte": now + lead}
+        for topic in Topic.objects.filter(step=step, **window).select_related("community"):
+            ends = getattr(topic, field)
+            created += _schedule_once(kind, topic, ends, now, params={"ends_at": ends.isoformat()})
     return created
 
 
@@ -275,7 +249,7 @@ def register():
             subject_model=Topic,
             recipients=rating_recipients,
             content=rating_content,
-            is_current=_rating_holds,
+            is_current=_window_holds(Step.EVALUATE, "evaluation_ends_at"),
             community_key=lambda topic: topic.community_id,
             subject_key="topic",
         )
@@ -287,7 +261,7 @@ def register():
             subject_model=Topic,
             recipients=publicity_recipients,
             content=publicity_content,
-            is_current=_publicity_holds,
+            is_current=_window_holds(Step.PUBLICIZE, "publicity_ends_at"),
             community_key=lambda topic: topic.community_id,
             subject_key="topic",
         )

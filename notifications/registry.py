@@ -23,6 +23,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 IN_APP = "app"
@@ -47,6 +48,17 @@ class Content:
 
     def as_dict(self):
         return {"title": str(self.title), "body": str(self.body), "url": self.url, "sms": str(self.sms)}
+
+
+def moment_words(moment):
+    """A moment as a notice's wording names it, in local time and the active language:
+    `date`, `time` (24 h) and `short` (month and day with the time, for an SMS)."""
+    local = timezone.localtime(moment)
+    return {
+        "date": formats.date_format(local, "DATE_FORMAT"),
+        "time": formats.time_format(local, "H:i"),
+        "short": f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {formats.time_format(local, 'H:i')}",
+    }
 
 
 @dataclass(frozen=True)

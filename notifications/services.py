@@ -104,6 +104,22 @@ def notice_schedule(*, kind, subject=None, due_at=None, params=None, short_notic
     )[0]
 
 
+@transaction.atomic
+def notice_schedule_once(*, kind, subject, moment, due_at, params):
+    """For the planners beat runs: the notice of `kind` about `subject` that speaks of
+    `moment` (a meeting's start, a window's end), created once whoever asks and how often.
+    Returns whether this call created it. The key names the subject and the moment, so a
+    moment that changes gets a notice of its own."""
+    key = f"{subject.pk}:{moment.astimezone(datetime.UTC).isoformat()}"
+    if Notice.objects.filter(kind=kind, key=key).exists():
+        return False
+    # The key holds it to once even when two beats got here together.
+    _, created = _schedule(
+        kind=kind, subject=subject, due_at=due_at, params=params, short_notice=False, key=key, community_key=None
+    )
+    return created
+
+
 def _schedule(*, kind, subject, due_at, params, short_notice, key, community_key):
     notice_kind = registry.get(kind)
     moment = timezone.now()

@@ -11,7 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,22 +19,12 @@ from django.utils.translation import gettext_lazy
 from communities.models import Residency
 from notifications import links
 from notifications import services as notice_services
-from notifications.models import Notice
-from notifications.registry import Content, NoticeKind, registry
+from notifications.registry import Content, NoticeKind, moment_words, registry
 from notifications.sms import fit
 
 from .models import Participation, Survey
 
 CLOSING_NUDGE = "surveys.closing_nudge"
-
-
-def _when(moment):
-    local = timezone.localtime(moment)
-    return {
-        "date": formats.date_format(local, "DATE_FORMAT"),
-        "time": formats.time_format(local, "H:i"),
-        "short": f"{formats.date_format(local, 'MONTH_DAY_FORMAT')} {formats.time_format(local, 'H:i')}",
-    }
 
 
 def recipients(survey, notice):
@@ -50,7 +40,7 @@ def _holds(survey, notice):
 
 
 def content(survey, notice):
-    closes = _when(survey.closes_at)
+    closes = moment_words(survey.closes_at)
     url = links.absolute(survey.get_absolute_url())
     return Content(
         title=_("“%(title)s” closes %(date)s") % {"title": survey.title, **closes},
@@ -74,19 +64,13 @@ def plan(*, now=None):
     lead = datetime.timedelta(hours=settings.NOTICE_NUDGE_HOURS)
     created = 0
     for survey in Survey.objects.filter(opens_at__lte=now, closes_at__gt=now, closes_at__lte=now + lead):
-        key = f"{survey.pk}:{survey.closes_at.astimezone(datetime.UTC).isoformat()}"
-        if Notice.objects.filter(kind=CLOSING_NUDGE, key=key).exists():
-            continue
-        # The key holds it to once even when two beats got here together.
-        notice_services.notice_schedule(
+        created += notice_services.notice_schedule_once(
             kind=CLOSING_NUDGE,
             subject=survey,
+            moment=survey.closes_at,
             due_at=now,
             params={"closes_at": survey.closes_at.isoformat()},
-            key=key,
-            community_key=survey.community_id,
         )
-        created += 1
     return created
 
 
@@ -99,6 +83,7 @@ def register():
             recipients=recipients,
             content=content,
             is_current=_holds,
+            community_key=lambda survey: survey.community_id,
             subject_key="survey",
         )
     )
