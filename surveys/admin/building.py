@@ -26,17 +26,7 @@ from ._base import ScopeFormMixin, _builder_places, _row_name, _visible_surveys
 class SurveyAdminForm(ScopeFormMixin, forms.ModelForm):
     class Meta:
         model = Survey
-        fields = [
-            "title",
-            "description",
-            "scope",
-            "community",
-            "street",
-            "district",
-            "opens_at",
-            "closes_at",
-            "anonymous",
-        ]
+        fields = list(services.SURVEY_FIELDS)  # what survey_create and survey_update take
 
     def clean(self):
         return self.clean_scope_place(super().clean())
